@@ -1,0 +1,353 @@
+"""pandaprobe-fake: a local stand-in for the hosted PandaProbe API.
+
+The app factory, the routes, the one place errors become JSON, and the command line:
+
+    python app.py [--host 127.0.0.1] [--port 8000] [--db ./pandaprobe-fake.db] [--api-key KEY ...]
+
+(`python app.py --help` lists every option.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+import re
+import sys
+import time
+import uuid
+from typing import Any, Callable
+
+from flask import Flask, Response, current_app, g, redirect, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+import schemas
+from clock import isoformat
+from schemas import ApiValidationError, BodyParseError, load_parts
+from store import Store
+
+VERSION = "0.5.0"  # the upstream server version whose behaviour the fake follows
+DEFAULT_DB = "./pandaprobe-fake.db"
+DEFAULT_MAX_BODY = 1024 * 1024
+
+log = logging.getLogger("pandaprobe_fake")
+
+MISSING_CREDENTIALS = ("Missing credentials. Provide Authorization: Bearer <token> "
+                       "(with X-Project-ID) or X-API-Key header.")
+SCOPE_REQUIRED = ("Project scope required. Provide X-Project-ID (Bearer) or "
+                  "X-Project-Name (API key).")
+BAD_PROJECT_NAME = ("X-Project-Name must start and end with a letter or digit and contain only "
+                    "letters, digits, spaces, hyphens, underscores, dots, or apostrophes.")
+PROJECT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 _.'-]*[A-Za-z0-9])?")
+
+
+class ApiError(Exception):
+    """A domain error: answered as {"detail": message} with its status."""
+
+    def __init__(self, status: int, detail: str):
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+# -- helpers for the routes ----------------------------------------------------------------
+
+
+def store() -> Store:
+    return current_app.extensions["store"]
+
+
+def json_response(body: Any, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(current_app.json.dumps(body), status, headers, mimetype="application/json")
+
+
+def no_content() -> Response:
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response
+
+
+def resolve_project() -> str:
+    """The project a data-plane request is scoped to, checked as the real server does it:
+    X-API-Key + X-Project-Name (created on first use), else Bearer + X-Project-ID."""
+    keys = current_app.config["API_KEYS"]
+    api_key = request.headers.get("X-API-Key", "")
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    bearer = token.strip() if scheme.lower() == "bearer" else ""
+    if api_key:
+        if keys and api_key not in keys:
+            raise ApiError(401, "Invalid or revoked API key.")
+        name = request.headers.get("X-Project-Name", "").strip()
+        if not name:
+            raise ApiError(422, SCOPE_REQUIRED)
+        if len(name) > 255:
+            raise ApiError(422, "X-Project-Name must be at most 255 characters.")
+        if not PROJECT_NAME.fullmatch(name):
+            raise ApiError(422, BAD_PROJECT_NAME)
+        return store().project_id_for_name(name)
+    if bearer:
+        if keys and bearer not in keys:
+            raise ApiError(401, "Invalid or expired token.")
+        raw_id = request.headers.get("X-Project-ID", "").strip()
+        if not raw_id:
+            raise ApiError(422, SCOPE_REQUIRED)
+        try:
+            project_id = str(uuid.UUID(raw_id))
+        except ValueError:
+            raise ApiError(422, "X-Project-ID must be a valid UUID.") from None
+        store().remember_project_id(project_id)
+        return project_id
+    raise ApiError(401, MISSING_CREDENTIALS)
+
+
+def project_scoped(view: Callable) -> Callable:
+    """Authenticate and scope the request before anything of it is validated."""
+
+    @functools.wraps(view)
+    def wrapper(**kwargs):
+        return view(resolve_project(), **kwargs)
+
+    return wrapper
+
+
+def request_body() -> Any:
+    """The JSON body, decoded as the real server decodes it (see schemas.parse_json_body)."""
+    try:
+        return schemas.parse_json_body(request.get_data(cache=True), request.content_type)
+    except BodyParseError:
+        raise ApiError(400, "There was an error parsing the body") from None
+
+
+def query() -> dict[str, str]:
+    return schemas.query_dict(request.args)
+
+
+def not_found(score_id: str) -> ApiError:
+    return ApiError(404, f"Trace score {score_id} not found.")
+
+
+# -- the app -------------------------------------------------------------------------------
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app.  `config` keys: DATABASE (file path, or None for in-memory),
+    API_KEYS (accepted keys; empty accepts any), MAX_CONTENT_LENGTH (bytes)."""
+    app = Flask(__name__)
+    app.config.update(DATABASE=DEFAULT_DB, API_KEYS=(), MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY)
+    app.config.update(config or {})
+    app.config["API_KEYS"] = frozenset(app.config["API_KEYS"] or ())
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.json.compact = True
+    app.url_map.merge_slashes = False
+    app.extensions["store"] = app.config.get("STORE") or Store(app.config["DATABASE"])
+
+    register_request_hooks(app)
+    register_error_handlers(app)
+    register_routes(app)
+    return app
+
+
+def register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def start():
+        g.started = time.perf_counter()
+        g.request_id = request.headers.get("X-Request-ID") or str(uuid.uuid4())
+        # The real server answers HEAD and OPTIONS on its routes with a 405.
+        if request.method in ("HEAD", "OPTIONS") and request.url_rule is not None:
+            adapter = current_app.url_map.bind_to_environ(request.environ)
+            raise MethodNotAllowed(valid_methods=adapter.allowed_methods())
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id") or str(uuid.uuid4())
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info('%s "%s %s" %s %.1fms', request.remote_addr, request.method,
+                 request.full_path.rstrip("?"), response.status_code, elapsed)
+        return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """The one place where every failure becomes a JSON body of the real server's shape."""
+
+    @app.errorhandler(ApiValidationError)
+    def validation_failed(err: ApiValidationError):
+        return json_response(schemas.validation_error_body(err.errors), 422)
+
+    @app.errorhandler(ApiError)
+    def domain_error(err: ApiError):
+        return json_response({"detail": err.detail}, err.status)
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        if isinstance(err, NotFound):
+            moved = trailing_slash_redirect()
+            if moved is not None:
+                return moved
+        if err.code == 413:
+            limit = current_app.config["MAX_CONTENT_LENGTH"]
+            return json_response({"detail": f"Request body too large (limit {limit} bytes)."}, 413)
+        headers = {}
+        if isinstance(err, MethodNotAllowed) and err.valid_methods:
+            headers["Allow"] = ", ".join(sorted(set(err.valid_methods) - {"HEAD", "OPTIONS"}))
+        return json_response({"detail": err.name}, err.code or 500, headers)
+
+    @app.errorhandler(Exception)
+    def internal_error(err: Exception):
+        log.exception("internal error on %s %s", request.method, request.path)
+        return json_response({"detail": "Internal Server Error"}, 500)
+
+
+def trailing_slash_redirect() -> Response | None:
+    """As the real server does: a path with a trailing slash that names a route without
+    one is redirected (307) there."""
+    path = request.path
+    if len(path) < 2 or not path.endswith("/"):
+        return None
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        adapter.match(path.rstrip("/"), method=request.method)
+    except MethodNotAllowed:
+        pass
+    except HTTPException:
+        return None
+    target = path.rstrip("/") + ("?" + request.query_string.decode("latin-1") if request.query_string else "")
+    return redirect(target, code=307)
+
+
+def register_routes(app: Flask) -> None:
+    scores = "/evaluations/trace-scores"
+    analytics = "/evaluations/analytics/trace-scores"
+
+    @app.get("/health")
+    def health():
+        return json_response(schemas.health.dump({
+            "status": "healthy", "version": VERSION, "environment": "fake",
+            "timestamp": isoformat(store().clock.now())}))
+
+    @app.post(scores)
+    @project_scoped
+    def create_trace_score(project_id: str):
+        (body,) = load_parts((schemas.score_create, request_body(), "body"))
+        score = store().create_score(project_id, {
+            "trace_id": body["trace_id"], "name": body["name"], "value": body["value"],
+            "num": schemas.numeric_value(body["data_type"], body["value"]),
+            "data_type": body["data_type"], "source": body["source"], "reason": body["reason"],
+            "metadata": app.json.dumps(body["metadata"]),
+        })
+        return json_response(schemas.trace_score.dump(score), 201)
+
+    @app.get(scores)
+    @project_scoped
+    def list_trace_scores(project_id: str):
+        (args,) = load_parts((schemas.score_list_query, query(), "query"))
+        limit, offset = args.pop("limit"), args.pop("offset")
+        items, total = store().list_scores(project_id, args, limit, offset)
+        return json_response(schemas.score_page.dump(
+            {"items": items, "total": total, "limit": limit, "offset": offset}))
+
+    @app.get(scores + "/<trace_id>")
+    @project_scoped
+    def get_scores_for_trace(project_id: str, trace_id: str):
+        (path,) = load_parts((schemas.trace_id_path, {"trace_id": trace_id}, "path"))
+        items = store().latest_scores_for_trace(project_id, path["trace_id"])
+        return json_response(schemas.trace_scores.dump(items))
+
+    @app.patch(scores + "/<score_id>")
+    @project_scoped
+    def update_trace_score(project_id: str, score_id: str):
+        path, body = load_parts((schemas.score_id_path, {"score_id": score_id}, "path"),
+                                (schemas.score_update, request_body(), "body"))
+        score_id = path["score_id"]
+        current = store().get_score(project_id, score_id)
+        if current is None:
+            raise not_found(score_id)
+        changes: dict[str, Any] = {"status": "SUCCESS", "source": "ANNOTATION"}
+        if body.get("value") is not None:
+            problem = schemas.value_problem(current["data_type"], body["value"])
+            if problem:
+                raise ApiError(422, problem)
+            changes["value"] = body["value"]
+            changes["num"] = schemas.numeric_value(current["data_type"], body["value"])
+        if body.get("reason") is not None:
+            changes["reason"] = body["reason"]
+        if body.get("metadata") is not None:
+            changes["metadata"] = app.json.dumps(body["metadata"])
+        updated = store().update_score(project_id, score_id, changes)
+        if updated is None:  # deleted between the two statements
+            raise not_found(score_id)
+        return json_response(schemas.trace_score.dump(updated))
+
+    @app.delete(scores + "/<score_id>")
+    @project_scoped
+    def delete_trace_score(project_id: str, score_id: str):
+        (path,) = load_parts((schemas.score_id_path, {"score_id": score_id}, "path"))
+        if not store().delete_score(project_id, path["score_id"]):
+            raise not_found(path["score_id"])
+        return no_content()
+
+    @app.get(analytics + "/summary")
+    @project_scoped
+    def get_trace_score_analytics_summary(project_id: str):
+        (args,) = load_parts((schemas.date_range_query, query(), "query"))
+        items = store().score_summary(project_id, args.get("date_from"), args.get("date_to"))
+        return json_response(schemas.summary_items.dump(items))
+
+    @app.get(analytics + "/trend")
+    @project_scoped
+    def get_trace_score_analytics_trend(project_id: str):
+        (args,) = load_parts((schemas.trend_query, query(), "query"))
+        items = store().score_trend(project_id, args["metric_name"], args.get("date_from"),
+                                    args.get("date_to"), args["granularity"])
+        return json_response(schemas.trend_items.dump(items))
+
+    @app.get(analytics + "/distribution")
+    @project_scoped
+    def get_trace_score_analytics_distribution(project_id: str):
+        (args,) = load_parts((schemas.distribution_query, query(), "query"))
+        items = store().score_distribution(project_id, args["metric_name"], args.get("date_from"),
+                                           args.get("date_to"), args["buckets"])
+        return json_response(schemas.distribution_items.dump(items))
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python app.py", description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000,
+                        help="port to listen on (default 8000; 0 picks a free one)")
+    parser.add_argument("--db", default=DEFAULT_DB,
+                        help=f"SQLite database file (default {DEFAULT_DB}; ':memory:' for none)")
+    parser.add_argument("--api-key", action="append", default=[], metavar="KEY",
+                        help="accept only this API key / bearer token (repeatable; "
+                             "default: any non-empty key)")
+    parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
+                        help=f"largest request body accepted (default {DEFAULT_MAX_BODY}; larger is 413)")
+    parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+    parser.add_argument("--quiet", action="store_true", help="do not log each request")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import waitress
+
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    app = create_app({"DATABASE": args.db, "API_KEYS": args.api_key,
+                      "MAX_CONTENT_LENGTH": args.max_body})
+    server = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads,
+                                    ident="pandaprobe-fake")
+    host = args.host if ":" not in args.host else f"[{args.host}]"
+    print(f"http://{host}:{server.effective_port}", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.extensions["store"].close()
+
+
+if __name__ == "__main__":
+    main()

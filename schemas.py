@@ -1,0 +1,594 @@
+"""Marshmallow schemas: every request body, query string and path is loaded and
+validated here, and every response is dumped from here.
+
+The real server is FastAPI + Pydantic, so the fields below speak Pydantic's error
+sentences ("Field required", "Input should be a valid string", ...), and one function
+(`validation_error_body`) turns a failed load into the real server's 422 body:
+`{"detail": "Validation error", "errors": [{"field": ..., "message": ...}]}`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, Mapping
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validates_schema
+
+from clock import isoformat, to_micros
+
+DATA_TYPES = ("NUMERIC", "BOOLEAN", "CATEGORICAL")
+SOURCES = ("AUTOMATED", "ANNOTATION", "PROGRAMMATIC")
+STATUSES = ("SUCCESS", "FAILED", "PENDING")
+GRANULARITIES = ("hour", "day", "week")
+
+# The real server keeps `name` and `value` in 255-character columns (longer is a 500 there).
+COLUMN_LENGTH = 255
+
+FIELD_REQUIRED = "Field required"
+NOT_AN_OBJECT = "Input should be a valid dictionary or object to extract fields from"
+
+
+class ApiValidationError(Exception):
+    """A request that failed validation: the `errors` list of the real server's 422 body."""
+
+    def __init__(self, errors: list[dict[str, str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def validation_error_body(errors: list[dict[str, str]]) -> dict[str, Any]:
+    return {"detail": "Validation error", "errors": errors}
+
+
+def _flatten(messages: Any, prefix: str) -> list[dict[str, str]]:
+    """Marshmallow's {field: [message, ...]} -> [{"field", "message"}], in field order.
+    `_schema` (a rule about the whole input) becomes the bare prefix."""
+    out: list[dict[str, str]] = []
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = "" if key == "_schema" else str(key)
+            where = " -> ".join(p for p in (prefix, name) if p)
+            out.extend(_flatten(value, where))
+    elif isinstance(messages, (list, tuple)):
+        for message in messages:
+            out.extend(_flatten(message, prefix))
+    else:
+        out.append({"field": prefix, "message": str(messages)})
+    return out
+
+
+def load_parts(*parts: tuple[Schema, Any, str]) -> list[dict[str, Any]]:
+    """Load several parts of one request -- (schema, data, location) with location
+    'path', 'query' or 'body' -- and report the errors of all of them at once, in that
+    order, as the real server does.  Returns the loaded data of each part."""
+    loaded, errors = [], []
+    for schema, data, location in parts:
+        prefix = "" if location == "body" else location
+        if data is None:
+            errors.append({"field": prefix, "message": FIELD_REQUIRED})
+        elif not isinstance(data, dict):
+            errors.append({"field": prefix, "message": NOT_AN_OBJECT})
+        else:
+            try:
+                loaded.append(schema.load(data))
+                continue
+            except ValidationError as err:
+                errors.extend(_flatten(err.messages, prefix))
+        loaded.append(None)
+    if errors:
+        raise ApiValidationError(errors)
+    return loaded
+
+
+def query_dict(args) -> dict[str, str]:
+    """A query string as the real server reads it: a repeated parameter, the last one wins."""
+    return {key: args.getlist(key)[-1] for key in args.keys()}
+
+
+# -- request bodies ------------------------------------------------------------------
+
+
+class BodyParseError(Exception):
+    """A body that is not even text in a JSON encoding (400 on the real server)."""
+
+
+def parse_json_body(raw: bytes, content_type: str | None) -> Any:
+    """Decode a request body the way the real server does, before a schema sees it.
+
+    Empty -> None (the schema reports `Field required`).  A JSON content type -> the
+    parsed value (malformed JSON is a 422 at once, alone, whose field is the character
+    offset of the failure).  Any other content type, or none -> the raw bytes, which
+    are not an object.  Raises ApiValidationError or BodyParseError."""
+    if not raw:
+        return None
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    maintype, _, subtype = media.partition("/")
+    if maintype != "application" or not (subtype == "json" or subtype.endswith("+json")):
+        return raw
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise ApiValidationError([{"field": str(err.pos), "message": "JSON decode error"}]) from None
+    except (ValueError, RecursionError) as err:  # not UTF-8/16/32, too deep, too long a number
+        raise BodyParseError() from err
+
+
+# -- fields that speak Pydantic --------------------------------------------------------
+
+
+def _unstorable(text: str) -> str | None:
+    """Why PostgreSQL could not store this text (the real server answers a 500), if so."""
+    if "\x00" in text:
+        return "Value error, text must not contain NUL (\\u0000) characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Value error, text must not contain unpaired surrogate characters"
+    return None
+
+
+class Text(fields.Field):
+    """A JSON string (no coercion from numbers), storable, at most `max_length` long."""
+
+    default_error_messages = {"required": FIELD_REQUIRED, "null": "Input should be a valid string"}
+
+    def __init__(self, *, max_length: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.max_length = max_length
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Input should be a valid string")
+        problem = _unstorable(value)
+        if problem:
+            raise ValidationError(problem)
+        if self.max_length is not None and len(value) > self.max_length:
+            raise ValidationError(f"String should have at most {self.max_length} characters")
+        return value
+
+
+class QueryText(fields.Field):
+    """A query-string text parameter, taken as it is (`name=` is the empty name)."""
+
+    default_error_messages = {"required": FIELD_REQUIRED}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return value
+
+
+_UUID_GROUP_STARTS = (0, 9, 14, 19, 24)
+_UUID_GROUP_LENGTHS = (8, 4, 4, 4, 12)
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _uuid_error(text: str) -> str:
+    """Why `text` is not a UUID, in the words of the parser behind the real server."""
+    raw = text.encode("utf-8")
+    if len(raw) >= 2 and raw[:1] == b"{" and raw[-1:] == b"}":
+        body, offset, simple = raw[1:-1], 1, False
+    elif raw.startswith(b"urn:uuid:"):
+        body, offset, simple = raw[9:], 9, False
+    else:
+        body, offset, simple = raw, 0, True
+    hyphens, bounds = 0, []
+    decoded = body.decode("utf-8", "surrogatepass")
+    index = 0
+    for char in decoded:
+        if char == "-":
+            if hyphens < 4:
+                bounds.append(index)
+            hyphens += 1
+        elif char not in _HEX:
+            return f"invalid character: found `{char}` at {index + offset}"
+        index += len(char.encode("utf-8", "surrogatepass"))
+    if hyphens == 0 and simple:
+        return f"invalid length: found {len(raw)}"
+    if hyphens != 4:
+        return f"invalid group count: expected 5, found {hyphens + 1}"
+    for group in range(4):
+        if bounds[group] != _UUID_GROUP_STARTS[group + 1] - 1:
+            return (f"invalid group length in group {group}: expected "
+                    f"{_UUID_GROUP_LENGTHS[group]}, found {bounds[group] - _UUID_GROUP_STARTS[group]}")
+    return f"invalid group length in group 4: expected 12, found {len(raw) - 24}"
+
+
+_UUID_FORMS = re.compile(
+    r"(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})")
+
+
+def parse_uuid(text: str) -> str | None:
+    """The canonical lower-case form of a UUID written in any form the real server
+    accepts (hyphenated, 32 hex digits, braced, urn:uuid:), or None."""
+    inner = text
+    if len(text) >= 2 and text[0] == "{" and text[-1] == "}":
+        inner = text[1:-1]
+        if len(inner) != 36:
+            return None
+    elif text.startswith("urn:uuid:"):
+        inner = text[9:]
+        if len(inner) != 36:
+            return None
+    if not _UUID_FORMS.fullmatch(inner):
+        return None
+    return str(uuid.UUID(inner))
+
+
+class UUIDText(fields.Field):
+    """A UUID given as a string; loaded as its canonical lower-case text."""
+
+    default_error_messages = {"required": FIELD_REQUIRED,
+                              "null": "UUID input should be a string, bytes or UUID object"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("UUID input should be a string, bytes or UUID object")
+        canonical = parse_uuid(value)
+        if canonical is None:
+            raise ValidationError(f"Input should be a valid UUID, {_uuid_error(value)}")
+        return canonical
+
+
+class Choice(fields.Field):
+    """One of a fixed set of strings (an enum of the real server; case-sensitive)."""
+
+    default_error_messages = {"required": FIELD_REQUIRED}
+
+    def __init__(self, choices: tuple[str, ...], **kwargs):
+        super().__init__(**kwargs)
+        self.choices = choices
+        quoted = [f"'{c}'" for c in choices]
+        self.message = "Input should be " + ", ".join(quoted[:-1]) + " or " + quoted[-1]
+        self.error_messages = {**self.error_messages, "null": self.message}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value not in self.choices:
+            raise ValidationError(self.message)
+        return value
+
+
+class JsonObject(fields.Field):
+    """A JSON object, storable as it is: no NaN/Infinity, NUL characters or lone
+    surrogates anywhere in it (PostgreSQL would refuse them)."""
+
+    default_error_messages = {"required": FIELD_REQUIRED, "null": "Input should be a valid dictionary"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("Input should be a valid dictionary")
+        stack = [value]
+        while stack:  # iterative: a deeply nested object must not exhaust the stack
+            item = stack.pop()
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    problem = _unstorable(key)
+                    if problem:
+                        raise ValidationError(problem)
+                    stack.append(child)
+            elif isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, str):
+                problem = _unstorable(item)
+                if problem:
+                    raise ValidationError(problem)
+            elif isinstance(item, float) and not math.isfinite(item):
+                raise ValidationError("Value error, numbers must be finite (no NaN or Infinity)")
+        return value
+
+
+_INTEGER = re.compile(r"\s*[+-]?\d+(?:_\d+)*(?:\.0*)?\s*")
+
+
+class QueryInt(fields.Field):
+    """An integer query parameter with Pydantic's lax parsing and bound messages."""
+
+    default_error_messages = {"required": FIELD_REQUIRED}
+
+    def __init__(self, *, minimum: int | None = None, maximum: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        elif isinstance(value, str) and _INTEGER.fullmatch(value):
+            number = int(value.strip().split(".", 1)[0])
+        else:
+            raise ValidationError("Input should be a valid integer, unable to parse string as an integer")
+        if self.minimum is not None and number < self.minimum:
+            raise ValidationError(f"Input should be greater than or equal to {self.minimum}")
+        if self.maximum is not None and number > self.maximum:
+            raise ValidationError(f"Input should be less than or equal to {self.maximum}")
+        return number
+
+
+_TIMESTAMP = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_DATETIME = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[Tt _](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,}))?)?"
+    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?)?")
+_DATE_PARTS = (("year", 0, 4), ("month", 5, 7), ("day", 8, 10))
+
+
+def _date_error(text: str) -> str:
+    """Why `text` is not a date, in the words of the parser behind the real server."""
+    if len(text) < 10:
+        return "input is too short"
+    for part, start, end in _DATE_PARTS:
+        if not text[start:end].isdigit() or not text[start:end].isascii():
+            return f"invalid character in {part}"
+        if end < 10 and text[end] != "-":
+            return "invalid date separator, expected `-`"
+    month, day = int(text[5:7]), int(text[8:10])
+    if not 1 <= month <= 12:
+        return "month value is outside expected range of 1-12"
+    try:
+        datetime(max(int(text[0:4]), 1), month, day)
+    except ValueError:
+        return "day value is outside expected range"
+    return "unexpected extra characters at the end of the input"
+
+
+def parse_datetime(text: str) -> int:
+    """A query-string datetime -> microseconds since the epoch (naive means UTC).
+
+    Accepts what the real server does: ISO 8601 with `Z` or an offset, a naive
+    datetime, a bare date (midnight), or unix seconds (milliseconds past 2e10)."""
+    prefix = "Input should be a valid datetime or date, "
+    if _TIMESTAMP.fullmatch(text) and abs(int(text.partition(".")[0])) < 2**63:
+        seconds = Decimal(text)
+        if abs(seconds) > 20_000_000_000:  # past 2e10 the number is milliseconds
+            seconds /= 1000
+        if seconds > 253_402_300_799:
+            raise ValidationError(prefix + "dates after 9999 are not supported as unix timestamps")
+        if seconds < -62_135_596_800:
+            raise ValidationError(prefix + "dates before 0000 are not supported as unix timestamps")
+        return int((seconds * 1_000_000).to_integral_value(ROUND_HALF_EVEN))
+    match = _DATETIME.fullmatch(text)
+    if match:
+        year, month, day, hour, minute, second, fraction, zulu, sign, tz_h, tz_m = match.groups()
+        if int(year) == 0:
+            raise ValidationError("Input should be a valid datetime, year 0 is out of range")
+        try:
+            tz = timezone.utc
+            if sign:
+                if int(tz_h) > 23 or int(tz_m) > 59:
+                    raise ValueError("offset")
+                offset = timedelta(hours=int(tz_h), minutes=int(tz_m))
+                tz = timezone(-offset if sign == "-" else offset)
+            moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
+                              int(second or 0), int(((fraction or "") + "000000")[:6]), tzinfo=tz)
+            return to_micros(moment)
+        except ValueError:
+            pass
+    raise ValidationError(prefix + _date_error(text))
+
+
+class QueryDateTime(fields.Field):
+    default_error_messages = {"required": FIELD_REQUIRED}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return parse_datetime(str(value))
+
+
+# -- the value rules ---------------------------------------------------------------------
+
+
+def value_problem(data_type: str, value: str) -> str | None:
+    """The real server's rule for a score value of a data type, as its sentence, if broken."""
+    if data_type == "NUMERIC":
+        try:
+            number = float(value)
+        except ValueError:
+            return "NUMERIC score must be a valid number"
+        if not 0.0 <= number <= 1.0:
+            return "NUMERIC score must be in [0.0, 1.0]"
+    elif data_type == "BOOLEAN":
+        if value.lower() not in ("true", "false"):
+            return "BOOLEAN score must be 'true' or 'false'"
+    return None
+
+
+def numeric_value(data_type: str, value: str | None) -> float | None:
+    """The number analytics read from a NUMERIC value (Python's reading, as the rule's)."""
+    if data_type != "NUMERIC" or value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+# -- request schemas ---------------------------------------------------------------------
+
+
+class RequestSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # the real server ignores fields it does not know
+
+
+class ScoreCreateSchema(RequestSchema):
+    """Body of POST /evaluations/trace-scores (CreateTraceScoreRequest)."""
+
+    trace_id = UUIDText(required=True)
+    name = Text(required=True, max_length=COLUMN_LENGTH)
+    value = Text(required=True, max_length=COLUMN_LENGTH)
+    data_type = Choice(DATA_TYPES, load_default="NUMERIC")
+    source = Choice(SOURCES, load_default="ANNOTATION")
+    reason = Text(allow_none=True, load_default=None)
+    metadata = JsonObject(load_default=dict)
+
+    @validates_schema(skip_on_field_errors=True)
+    def check_value(self, data, **kwargs):
+        problem = value_problem(data["data_type"], data["value"])
+        if problem:
+            raise ValidationError(f"Value error, {problem}")
+
+
+class ScoreUpdateSchema(RequestSchema):
+    """Body of PATCH /evaluations/trace-scores/{score_id} (UpdateTraceScoreRequest).
+    Every field is optional; a null one is dropped (null leaves the field alone)."""
+
+    value = Text(allow_none=True, max_length=COLUMN_LENGTH)
+    reason = Text(allow_none=True)
+    metadata = JsonObject(allow_none=True)
+
+
+class DateRangeQuery(RequestSchema):
+    date_from = QueryDateTime()
+    date_to = QueryDateTime()
+
+
+class ScoreListQuery(RequestSchema):
+    trace_id = UUIDText()
+    name = QueryText()
+    source = Choice(SOURCES)
+    status = Choice(STATUSES)
+    data_type = Choice(DATA_TYPES)
+    eval_run_id = UUIDText()
+    environment = QueryText()
+    date_from = QueryDateTime()
+    date_to = QueryDateTime()
+    limit = QueryInt(minimum=1, maximum=200, load_default=50)
+    offset = QueryInt(minimum=0, load_default=0)
+
+
+class TrendQuery(RequestSchema):
+    metric_name = QueryText(required=True)
+    date_from = QueryDateTime()
+    date_to = QueryDateTime()
+    granularity = Choice(GRANULARITIES, load_default="day")
+
+
+class DistributionQuery(RequestSchema):
+    metric_name = QueryText(required=True)
+    date_from = QueryDateTime()
+    date_to = QueryDateTime()
+    buckets = QueryInt(minimum=1, maximum=100, load_default=10)
+
+
+class TraceIdPath(RequestSchema):
+    trace_id = UUIDText(required=True)
+
+
+class ScoreIdPath(RequestSchema):
+    score_id = UUIDText(required=True)
+
+
+# -- response schemas ---------------------------------------------------------------------
+
+
+class Timestamp(fields.Field):
+    """Microseconds since the epoch -> the real server's `datetime.isoformat()` text."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return isoformat(value)
+
+
+class StoredJson(fields.Field):
+    """JSON text as stored -> the object it holds."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return json.loads(value) if isinstance(value, str) else (value or {})
+
+
+class TraceScoreSchema(Schema):
+    """TraceScoreResponse: always all 16 keys."""
+
+    id = fields.String()
+    trace_id = fields.String()
+    name = fields.String()
+    value = fields.String(allow_none=True)
+    status = fields.String()
+    source = fields.String()
+    created_at = Timestamp()
+    project_id = fields.String()
+    data_type = fields.String()
+    eval_run_id = fields.String(allow_none=True)
+    author_user_id = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    environment = fields.String(allow_none=True)
+    config_id = fields.String(allow_none=True)
+    metadata = StoredJson()
+    updated_at = Timestamp()
+
+
+class ScorePageSchema(Schema):
+    """PaginatedResponse[TraceScoreResponse]."""
+
+    items = fields.List(fields.Nested(TraceScoreSchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class ScoreSummaryItemSchema(Schema):
+    metric_name = fields.String()
+    avg_score = fields.Float(allow_none=True)
+    min_score = fields.Float(allow_none=True)
+    max_score = fields.Float(allow_none=True)
+    median_score = fields.Float(allow_none=True)
+    success_count = fields.Integer()
+    failed_count = fields.Integer()
+    latest_score_at = Timestamp(allow_none=True)
+
+
+class ScoreTrendItemSchema(Schema):
+    bucket = Timestamp(allow_none=True)
+    metric_name = fields.String()
+    avg_score = fields.Float()
+    count = fields.Integer()
+
+
+class ScoreDistributionItemSchema(Schema):
+    bucket = fields.Integer()
+    bucket_min = fields.Float()
+    bucket_max = fields.Float()
+    count = fields.Integer()
+
+
+class HealthSchema(Schema):
+    status = fields.String()
+    version = fields.String()
+    environment = fields.String()
+    timestamp = fields.String()
+
+
+class ErrorSchema(Schema):
+    """A domain error: {"detail": "<sentence>"}."""
+
+    detail = fields.String()
+
+
+class ValidationErrorItemSchema(Schema):
+    field = fields.String()
+    message = fields.String()
+
+
+class ValidationErrorSchema(Schema):
+    """The real server's 422 body for a request that fails validation."""
+
+    detail = fields.String()
+    errors = fields.List(fields.Nested(ValidationErrorItemSchema))
+
+
+# Instances used by the routes (schemas hold no per-request state).
+score_create = ScoreCreateSchema()
+score_update = ScoreUpdateSchema()
+score_list_query = ScoreListQuery()
+date_range_query = DateRangeQuery()
+trend_query = TrendQuery()
+distribution_query = DistributionQuery()
+trace_id_path = TraceIdPath()
+score_id_path = ScoreIdPath()
+trace_score = TraceScoreSchema()
+trace_scores = TraceScoreSchema(many=True)
+score_page = ScorePageSchema()
+summary_items = ScoreSummaryItemSchema(many=True)
+trend_items = ScoreTrendItemSchema(many=True)
+distribution_items = ScoreDistributionItemSchema(many=True)
+health = HealthSchema()

@@ -1,0 +1,345 @@
+"""SQLite storage for the fake: tables, queries, transactions.
+
+Stdlib `sqlite3` and parameterised SQL only.  The store knows nothing of Flask or
+of HTTP: it takes and returns plain dicts, with times as integer microseconds since
+the epoch (see clock.py).
+
+A file database gets one connection per thread (WAL mode, so readers never wait
+for the writer).  An in-memory database is private to its connection, so it gets
+exactly one, shared by every thread behind a lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import uuid
+from typing import Any, Iterable, Iterator
+
+from clock import Clock
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS projects (
+    id          TEXT PRIMARY KEY,
+    name        TEXT UNIQUE,
+    created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS trace_scores (
+    seq             INTEGER PRIMARY KEY,
+    id              TEXT NOT NULL UNIQUE,
+    project_id      TEXT NOT NULL,
+    trace_id        TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    value           TEXT,
+    num             REAL,
+    status          TEXT NOT NULL,
+    source          TEXT NOT NULL,
+    data_type       TEXT NOT NULL,
+    eval_run_id     TEXT,
+    author_user_id  TEXT,
+    reason          TEXT,
+    environment     TEXT,
+    config_id       TEXT,
+    metadata        TEXT NOT NULL DEFAULT '{}',
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+
+-- newest-first listing of a project, and the count behind `total`
+CREATE INDEX IF NOT EXISTS ix_scores_project_created
+    ON trace_scores (project_id, created_at, seq);
+-- latest score per metric of one trace, and the trace_id filter
+CREATE INDEX IF NOT EXISTS ix_scores_project_trace
+    ON trace_scores (project_id, trace_id, name, created_at);
+-- the name filter and every analytics route (they all go by metric name)
+CREATE INDEX IF NOT EXISTS ix_scores_project_name
+    ON trace_scores (project_id, name, created_at);
+"""
+
+# Columns of a score as the store hands it out (the response keys, plus `num`).
+SCORE_COLUMNS = (
+    "id", "trace_id", "name", "value", "status", "source", "created_at", "project_id",
+    "data_type", "eval_run_id", "author_user_id", "reason", "environment", "config_id",
+    "metadata", "updated_at", "num",
+)
+_SELECT = "SELECT " + ", ".join(SCORE_COLUMNS) + " FROM trace_scores"
+
+# Filters of the list route: name -> SQL condition on one parameter.
+_LIST_FILTERS = {
+    "trace_id": "trace_id = ?",
+    "name": "name = ?",
+    "source": "source = ?",
+    "status": "status = ?",
+    "data_type": "data_type = ?",
+    "eval_run_id": "eval_run_id = ?",
+    "environment": "environment = ?",
+    "date_from": "created_at >= ?",
+    "date_to": "created_at < ?",
+}
+
+_DAY = 86_400_000_000
+_BUCKET_SQL = {
+    "hour": "(created_at - (((created_at % 3600000000) + 3600000000) % 3600000000))",
+    "day": f"(created_at - (((created_at % {_DAY}) + {_DAY}) % {_DAY}))",
+    # ISO week: back to Monday 00:00 UTC (1970-01-01, day 0, was a Thursday)
+    "week": f"((((created_at - (((created_at % {_DAY}) + {_DAY}) % {_DAY})) / {_DAY}) - "
+            f"((((created_at - (((created_at % {_DAY}) + {_DAY}) % {_DAY})) / {_DAY}) % 7 + 10) % 7)) * {_DAY})",
+}
+
+
+def _row(cur: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
+    return dict(zip((d[0] for d in cur.description), row))
+
+
+class Store:
+    def __init__(self, path: str | None = None, clock: Clock | None = None) -> None:
+        """`path` is a file name, or None (or ':memory:') for an in-memory database."""
+        self.clock = clock or Clock()
+        self.path = None if path in (None, ":memory:") else path
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self._shared: sqlite3.Connection | None = None
+        self._shared_lock = threading.RLock()
+        if self.path is None:
+            self._shared = self._open(":memory:")
+        with self._connection() as conn:
+            conn.executescript(SCHEMA)
+
+    # -- connections and transactions ------------------------------------------------
+
+    def _open(self, path: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                               timeout=30.0)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        if path != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        with self._all_lock:
+            self._all.append(conn)
+        return conn
+
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        if self._shared is not None:
+            with self._shared_lock:
+                yield self._shared
+            return
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._open(self.path)
+        yield conn
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        with self._connection() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE), committed or rolled back."""
+        with self._connection() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._all_lock:
+            for conn in self._all:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    # -- projects -----------------------------------------------------------------------
+
+    def project_id_for_name(self, name: str) -> str:
+        """The id of the project of that name, created on first use."""
+        with self.read() as conn:
+            row = conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
+        if row:
+            return row[0]
+        with self.write() as conn:
+            conn.execute("INSERT OR IGNORE INTO projects (id, name, created_at) VALUES (?, ?, ?)",
+                         (str(uuid.uuid4()), name, self.clock.now()))
+            return conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()[0]
+
+    def remember_project_id(self, project_id: str) -> None:
+        """Record a project known only by id (the Bearer + X-Project-ID way in)."""
+        with self.read() as conn:
+            if conn.execute("SELECT 1 FROM projects WHERE id = ?", (project_id,)).fetchone():
+                return
+        with self.write() as conn:
+            conn.execute("INSERT OR IGNORE INTO projects (id, name, created_at) VALUES (?, NULL, ?)",
+                         (project_id, self.clock.now()))
+
+    def projects(self) -> list[dict[str, Any]]:
+        with self.read() as conn:
+            cur = conn.execute("SELECT id, name, created_at FROM projects ORDER BY created_at, id")
+            return [_row(cur, r) for r in cur.fetchall()]
+
+    # -- trace scores -----------------------------------------------------------------------
+
+    def create_score(self, project_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Insert one score.  `fields` holds trace_id, name, value, num, data_type, source,
+        reason and metadata (JSON text); the rest is filled in here."""
+        now = self.clock.now()
+        score = {
+            "id": str(uuid.uuid4()), "project_id": project_id, "status": "SUCCESS",
+            "eval_run_id": None, "author_user_id": None, "environment": None, "config_id": None,
+            "created_at": now, "updated_at": now, **fields,
+        }
+        with self.write() as conn:
+            self._insert_scores(conn, [score])
+        return {k: score[k] for k in SCORE_COLUMNS}
+
+    def insert_scores(self, scores: Iterable[dict[str, Any]]) -> int:
+        """Bulk insert of complete score dicts (every column of SCORE_COLUMNS)."""
+        with self.write() as conn:
+            return self._insert_scores(conn, scores)
+
+    @staticmethod
+    def _insert_scores(conn: sqlite3.Connection, scores: Iterable[dict[str, Any]]) -> int:
+        sql = (f"INSERT INTO trace_scores ({', '.join(SCORE_COLUMNS)}) "
+               f"VALUES ({', '.join('?' * len(SCORE_COLUMNS))})")
+        cur = conn.executemany(sql, ([s[c] for c in SCORE_COLUMNS] for s in scores))
+        return cur.rowcount
+
+    def get_score(self, project_id: str, score_id: str) -> dict[str, Any] | None:
+        with self.read() as conn:
+            cur = conn.execute(f"{_SELECT} WHERE id = ? AND project_id = ?", (score_id, project_id))
+            row = cur.fetchone()
+            return _row(cur, row) if row else None
+
+    def update_score(self, project_id: str, score_id: str,
+                     changes: dict[str, Any]) -> dict[str, Any] | None:
+        """Apply `changes` (columns -> values) and stamp updated_at; None if no such score."""
+        changes = {**changes, "updated_at": self.clock.now()}
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        with self.write() as conn:
+            cur = conn.execute(
+                f"UPDATE trace_scores SET {assignments} WHERE id = ? AND project_id = ? "
+                f"RETURNING {', '.join(SCORE_COLUMNS)}",
+                (*changes.values(), score_id, project_id))
+            row = cur.fetchone()
+            return _row(cur, row) if row else None
+
+    def delete_score(self, project_id: str, score_id: str) -> bool:
+        with self.write() as conn:
+            cur = conn.execute("DELETE FROM trace_scores WHERE id = ? AND project_id = ?",
+                               (score_id, project_id))
+            return cur.rowcount > 0
+
+    @staticmethod
+    def _where(project_id: str, filters: dict[str, Any]) -> tuple[str, list[Any]]:
+        clauses, params = ["project_id = ?"], [project_id]
+        for key, condition in _LIST_FILTERS.items():
+            if filters.get(key) is not None:
+                clauses.append(condition)
+                params.append(filters[key])
+        return " AND ".join(clauses), params
+
+    def list_scores(self, project_id: str, filters: dict[str, Any], limit: int,
+                    offset: int) -> tuple[list[dict[str, Any]], int]:
+        where, params = self._where(project_id, filters)
+        with self.read() as conn:
+            total = conn.execute(f"SELECT COUNT(*) FROM trace_scores WHERE {where}", params).fetchone()[0]
+            items: list[dict[str, Any]] = []
+            if offset < total:
+                cur = conn.execute(
+                    f"{_SELECT} WHERE {where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?",
+                    (*params, limit, offset))
+                items = [_row(cur, r) for r in cur.fetchall()]
+        return items, total
+
+    def latest_scores_for_trace(self, project_id: str, trace_id: str) -> list[dict[str, Any]]:
+        """The newest score of each metric name of one trace, ordered by name."""
+        with self.read() as conn:
+            cur = conn.execute(
+                f"{_SELECT} WHERE project_id = ? AND trace_id = ? "
+                f"ORDER BY name, created_at DESC, seq DESC", (project_id, trace_id))
+            rows = cur.fetchall()
+            latest: dict[str, dict[str, Any]] = {}
+            for r in rows:
+                score = _row(cur, r)
+                latest.setdefault(score["name"], score)
+        return list(latest.values())
+
+    # -- analytics ------------------------------------------------------------------------
+
+    @staticmethod
+    def _range(date_from: int | None, date_to: int | None) -> str:
+        """SQL for the date range, on the named parameters :date_from and :date_to."""
+        return ((" AND created_at >= :date_from" if date_from is not None else "")
+                + (" AND created_at < :date_to" if date_to is not None else ""))
+
+    def score_summary(self, project_id: str, date_from: int | None,
+                      date_to: int | None) -> list[dict[str, Any]]:
+        """Per metric name: counts by status, and avg/min/max/median over the numbers of the
+        NUMERIC, SUCCESS scores (PostgreSQL percentile_cont(0.5) for the median)."""
+        rng = self._range(date_from, date_to)
+        params = {"project_id": project_id, "date_from": date_from, "date_to": date_to}
+        ok = "data_type = 'NUMERIC' AND status = 'SUCCESS' AND num IS NOT NULL"
+        with self.read() as conn:
+            cur = conn.execute(
+                f"SELECT name AS metric_name,"
+                f" SUM(status = 'SUCCESS') AS success_count,"
+                f" SUM(status = 'FAILED') AS failed_count,"
+                f" AVG(CASE WHEN {ok} THEN num END) AS avg_score,"
+                f" MIN(CASE WHEN {ok} THEN num END) AS min_score,"
+                f" MAX(CASE WHEN {ok} THEN num END) AS max_score,"
+                f" COUNT(CASE WHEN {ok} THEN 1 END) AS n,"
+                f" MAX(created_at) AS latest_score_at"
+                f" FROM trace_scores WHERE project_id = :project_id{rng}"
+                f" GROUP BY name ORDER BY name", params)
+            items = [_row(cur, r) for r in cur.fetchall()]
+            for item in items:
+                n = item.pop("n")
+                item["median_score"] = None
+                if n:
+                    middle = conn.execute(
+                        f"SELECT num FROM trace_scores WHERE project_id = :project_id"
+                        f" AND name = :name AND {ok}{rng} ORDER BY num LIMIT 2 OFFSET :skip",
+                        {**params, "name": item["metric_name"], "skip": (n - 1) // 2}).fetchall()
+                    lo = middle[0][0]
+                    hi = middle[1][0] if n % 2 == 0 else lo
+                    item["median_score"] = lo + 0.5 * (hi - lo) if n % 2 == 0 else lo
+        return items
+
+    def score_trend(self, project_id: str, metric_name: str, date_from: int | None,
+                    date_to: int | None, granularity: str) -> list[dict[str, Any]]:
+        params = {"project_id": project_id, "name": metric_name, "date_from": date_from,
+                  "date_to": date_to}
+        with self.read() as conn:
+            cur = conn.execute(
+                f"SELECT {_BUCKET_SQL[granularity]} AS bucket, AVG(num) AS avg_score, COUNT(*) AS count"
+                f" FROM trace_scores WHERE project_id = :project_id AND name = :name"
+                f" AND data_type = 'NUMERIC' AND status = 'SUCCESS' AND num IS NOT NULL"
+                f"{self._range(date_from, date_to)}"
+                f" GROUP BY bucket ORDER BY bucket", params)
+            return [dict(_row(cur, r), metric_name=metric_name) for r in cur.fetchall()]
+
+    def score_distribution(self, project_id: str, metric_name: str, date_from: int | None,
+                           date_to: int | None, buckets: int) -> list[dict[str, Any]]:
+        """PostgreSQL width_bucket(num, 0.0, 1.0, buckets): [0,1) in 1..n, 1.0 and above
+        in n + 1, below 0 in 0.  Only non-empty buckets."""
+        params = {"project_id": project_id, "name": metric_name, "date_from": date_from,
+                  "date_to": date_to, "n": buckets}
+        with self.read() as conn:
+            rows = conn.execute(
+                f"SELECT CASE WHEN num < 0.0 THEN 0 WHEN num >= 1.0 THEN :n + 1"
+                f" ELSE CAST(:n * num AS INTEGER) + 1 END AS bucket, COUNT(*)"
+                f" FROM trace_scores WHERE project_id = :project_id AND name = :name"
+                f" AND data_type = 'NUMERIC' AND status = 'SUCCESS' AND num IS NOT NULL"
+                f"{self._range(date_from, date_to)}"
+                f" GROUP BY bucket ORDER BY bucket", params).fetchall()
+        return [{"bucket": k, "bucket_min": round(max(0.0, (k - 1) / buckets), 4),
+                 "bucket_max": round(min(1.0, k / buckets), 4), "count": count}
+                for k, count in rows]
