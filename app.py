@@ -57,7 +57,8 @@ def store() -> Store:
 
 
 def json_response(body: Any, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(current_app.json.dumps(body), status, headers, mimetype="application/json")
+    text = current_app.json.dumps(body, separators=(",", ":"))  # compact, as the real server writes
+    return Response(text, status, headers, mimetype="application/json")
 
 
 def no_content() -> Response:
@@ -117,12 +118,16 @@ def request_body() -> Any:
         raise ApiError(400, "There was an error parsing the body") from None
 
 
-def query() -> dict[str, str]:
-    return schemas.query_dict(request.args)
+def query(schema=None) -> dict[str, Any]:
+    return schemas.query_dict(request.args, schema)
 
 
 def not_found(score_id: str) -> ApiError:
     return ApiError(404, f"Trace score {score_id} not found.")
+
+
+def trace_not_found(trace_id: str) -> ApiError:
+    return ApiError(404, f"Trace {trace_id} not found.")
 
 
 # -- the app -------------------------------------------------------------------------------
@@ -130,20 +135,22 @@ def not_found(score_id: str) -> ApiError:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app.  `config` keys: DATABASE (file path, or None for in-memory),
-    API_KEYS (accepted keys; empty accepts any), MAX_CONTENT_LENGTH (bytes)."""
+    API_KEYS (accepted keys; empty accepts any), MAX_CONTENT_LENGTH (bytes),
+    STRICT_TRACES (a score for a trace the fake does not hold is a 404)."""
     app = Flask(__name__)
-    app.config.update(DATABASE=DEFAULT_DB, API_KEYS=(), MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY)
+    app.config.update(DATABASE=DEFAULT_DB, API_KEYS=(), MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY,
+                      STRICT_TRACES=False)
     app.config.update(config or {})
     app.config["API_KEYS"] = frozenset(app.config["API_KEYS"] or ())
     app.json.sort_keys = False
     app.json.ensure_ascii = False
-    app.json.compact = True
     app.url_map.merge_slashes = False
     app.extensions["store"] = app.config.get("STORE") or Store(app.config["DATABASE"])
 
     register_request_hooks(app)
     register_error_handlers(app)
     register_routes(app)
+    register_trace_routes(app)
     return app
 
 
@@ -228,6 +235,8 @@ def register_routes(app: Flask) -> None:
     @project_scoped
     def create_trace_score(project_id: str):
         (body,) = load_parts((schemas.score_create, request_body(), "body"))
+        if app.config["STRICT_TRACES"] and not store().trace_exists(project_id, body["trace_id"]):
+            raise trace_not_found(body["trace_id"])
         score = store().create_score(project_id, {
             "trace_id": body["trace_id"], "name": body["name"], "value": body["value"],
             "num": schemas.numeric_value(body["data_type"], body["value"]),
@@ -309,6 +318,79 @@ def register_routes(app: Flask) -> None:
         return json_response(schemas.distribution_items.dump(items))
 
 
+def register_trace_routes(app: Flask) -> None:
+    traces = "/traces"
+
+    def stored_trace(project_id: str, trace_id: str) -> Response:
+        found = store().get_trace(project_id, trace_id)
+        if found is None:
+            raise trace_not_found(trace_id)
+        return json_response(schemas.trace.dump(found))
+
+    @app.post(traces)
+    @project_scoped
+    def ingest_trace(project_id: str):
+        (body,) = load_parts((schemas.trace_create, request_body(), "body"))
+        trace_id = store().upsert_trace(project_id, body)
+        return json_response(schemas.trace_accepted.dump(
+            {"trace_id": trace_id, "task_id": str(uuid.uuid4())}), 202)
+
+    @app.get(traces)
+    @project_scoped
+    def list_traces(project_id: str):
+        (args,) = load_parts((schemas.trace_list_query, query(schemas.trace_list_query), "query"))
+        limit, offset = args.pop("limit"), args.pop("offset")
+        items, total = store().list_traces(project_id, args, args.pop("sort_by"),
+                                           args.pop("sort_order"), limit, offset)
+        return json_response(schemas.trace_page.dump(
+            {"items": items, "total": total, "limit": limit, "offset": offset}))
+
+    @app.get(traces + "/<trace_id>")
+    @project_scoped
+    def get_trace(project_id: str, trace_id: str):
+        (path,) = load_parts((schemas.trace_path, {"trace_id": trace_id}, "path"))
+        return stored_trace(project_id, path["trace_id"])
+
+    @app.patch(traces + "/<trace_id>")
+    @project_scoped
+    def update_trace(project_id: str, trace_id: str):
+        path, body = load_parts((schemas.trace_path, {"trace_id": trace_id}, "path"),
+                                (schemas.trace_update, request_body(), "body"))
+        if not store().update_trace(project_id, path["trace_id"], body):
+            raise trace_not_found(path["trace_id"])
+        return stored_trace(project_id, path["trace_id"])
+
+    @app.delete(traces + "/<trace_id>")
+    @project_scoped
+    def delete_trace(project_id: str, trace_id: str):
+        (path,) = load_parts((schemas.trace_path, {"trace_id": trace_id}, "path"))
+        if not store().delete_trace(project_id, path["trace_id"]):
+            raise trace_not_found(path["trace_id"])
+        return no_content()
+
+    @app.post(traces + "/<trace_id>/spans")
+    @project_scoped
+    def add_spans(project_id: str, trace_id: str):
+        path, spans = load_parts((schemas.trace_path, {"trace_id": trace_id}, "path"),
+                                 (schemas.span_create_list, request_body(), "body"))
+        span_ids = store().add_spans(project_id, path["trace_id"], spans)
+        if span_ids is None:
+            raise trace_not_found(path["trace_id"])
+        return json_response(schemas.spans_accepted.dump({"span_ids": span_ids}), 201)
+
+    @app.patch(traces + "/<trace_id>/spans/<span_id>")
+    @project_scoped
+    def update_span(project_id: str, trace_id: str, span_id: str):
+        path, body = load_parts((schemas.span_path, {"trace_id": trace_id, "span_id": span_id}, "path"),
+                                (schemas.span_update, request_body(), "body"))
+        if not store().trace_exists(project_id, path["trace_id"]):
+            raise trace_not_found(path["trace_id"])
+        span = store().update_span(project_id, path["trace_id"], path["span_id"], body)
+        if span is None:
+            raise ApiError(404, f"Span {path['span_id']} not found on trace {path['trace_id']}.")
+        return json_response(schemas.span.dump(span))
+
+
 # -- the command line ------------------------------------------------------------------------
 
 
@@ -324,6 +406,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "default: any non-empty key)")
     parser.add_argument("--max-body", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
                         help=f"largest request body accepted (default {DEFAULT_MAX_BODY}; larger is 413)")
+    parser.add_argument("--strict-traces", action="store_true",
+                        help="a score for a trace the fake does not hold is a 404 "
+                             "(default: accepted, as the SDK may send a score before its trace)")
     parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     return parser.parse_args(argv)
@@ -336,7 +421,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     app = create_app({"DATABASE": args.db, "API_KEYS": args.api_key,
-                      "MAX_CONTENT_LENGTH": args.max_body})
+                      "MAX_CONTENT_LENGTH": args.max_body, "STRICT_TRACES": args.strict_traces})
     server = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads,
                                     ident="pandaprobe-fake")
     host = args.host if ":" not in args.host else f"[{args.host}]"

@@ -9,6 +9,7 @@ sentences ("Field required", "Input should be a valid string", ...), and one fun
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -25,12 +26,19 @@ DATA_TYPES = ("NUMERIC", "BOOLEAN", "CATEGORICAL")
 SOURCES = ("AUTOMATED", "ANNOTATION", "PROGRAMMATIC")
 STATUSES = ("SUCCESS", "FAILED", "PENDING")
 GRANULARITIES = ("hour", "day", "week")
+TRACE_STATUSES = ("PENDING", "RUNNING", "COMPLETED", "ERROR")
+SPAN_KINDS = ("AGENT", "TOOL", "LLM", "RETRIEVER", "CHAIN", "EMBEDDING", "OTHER")
+SPAN_STATUSES = ("UNSET", "OK", "ERROR")
+TRACE_SORTS = ("started_at", "ended_at", "name", "latency", "status")
+SORT_ORDERS = ("asc", "desc")
+MAX_SPANS = 500
 
 # The real server keeps `name` and `value` in 255-character columns (longer is a 500 there).
 COLUMN_LENGTH = 255
 
 FIELD_REQUIRED = "Field required"
 NOT_AN_OBJECT = "Input should be a valid dictionary or object to extract fields from"
+NOT_A_LIST = "Input should be a valid list"
 
 
 class ApiValidationError(Exception):
@@ -71,8 +79,9 @@ def load_parts(*parts: tuple[Schema, Any, str]) -> list[dict[str, Any]]:
         prefix = "" if location == "body" else location
         if data is None:
             errors.append({"field": prefix, "message": FIELD_REQUIRED})
-        elif not isinstance(data, dict):
-            errors.append({"field": prefix, "message": NOT_AN_OBJECT})
+        elif not isinstance(data, list if isinstance(schema, ListBody) else dict):
+            errors.append({"field": prefix, "message": NOT_A_LIST if isinstance(schema, ListBody)
+                           else NOT_AN_OBJECT})
         else:
             try:
                 loaded.append(schema.load(data))
@@ -85,9 +94,11 @@ def load_parts(*parts: tuple[Schema, Any, str]) -> list[dict[str, Any]]:
     return loaded
 
 
-def query_dict(args) -> dict[str, str]:
-    """A query string as the real server reads it: a repeated parameter, the last one wins."""
-    return {key: args.getlist(key)[-1] for key in args.keys()}
+def query_dict(args, schema: Schema | None = None) -> dict[str, Any]:
+    """A query string as the real server reads it: a repeated parameter, the last one
+    wins -- except a list parameter of `schema` (QueryList), which takes them all."""
+    lists = {name for name, field in (schema.fields.items() if schema else ()) if isinstance(field, QueryList)}
+    return {key: args.getlist(key) if key in lists else args.getlist(key)[-1] for key in args.keys()}
 
 
 # -- request bodies ------------------------------------------------------------------
@@ -137,9 +148,9 @@ class Text(fields.Field):
 
     default_error_messages = {"required": FIELD_REQUIRED, "null": "Input should be a valid string"}
 
-    def __init__(self, *, max_length: int | None = None, **kwargs):
+    def __init__(self, *, min_length: int | None = None, max_length: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.max_length = max_length
+        self.min_length, self.max_length = min_length, max_length
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
@@ -147,6 +158,9 @@ class Text(fields.Field):
         problem = _unstorable(value)
         if problem:
             raise ValidationError(problem)
+        if self.min_length is not None and len(value) < self.min_length:
+            plural = "" if self.min_length == 1 else "s"
+            raise ValidationError(f"String should have at least {self.min_length} character{plural}")
         if self.max_length is not None and len(value) > self.max_length:
             raise ValidationError(f"String should have at most {self.max_length} characters")
         return value
@@ -251,33 +265,130 @@ class Choice(fields.Field):
         return value
 
 
+def _storable_json(value: Any) -> None:
+    """Raise unless PostgreSQL could store this JSON value: no NaN/Infinity, NUL
+    characters or lone surrogates anywhere in it.  Iterative, so that a deeply nested
+    value cannot exhaust the stack."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                problem = _unstorable(key)
+                if problem:
+                    raise ValidationError(problem)
+                stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            problem = _unstorable(item)
+            if problem:
+                raise ValidationError(problem)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ValidationError("Value error, numbers must be finite (no NaN or Infinity)")
+
+
 class JsonObject(fields.Field):
-    """A JSON object, storable as it is: no NaN/Infinity, NUL characters or lone
-    surrogates anywhere in it (PostgreSQL would refuse them)."""
+    """A JSON object, storable as it is (see _storable_json)."""
 
     default_error_messages = {"required": FIELD_REQUIRED, "null": "Input should be a valid dictionary"}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, dict):
             raise ValidationError("Input should be a valid dictionary")
-        stack = [value]
-        while stack:  # iterative: a deeply nested object must not exhaust the stack
-            item = stack.pop()
-            if isinstance(item, dict):
-                for key, child in item.items():
-                    problem = _unstorable(key)
-                    if problem:
-                        raise ValidationError(problem)
-                    stack.append(child)
-            elif isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, str):
-                problem = _unstorable(item)
-                if problem:
-                    raise ValidationError(problem)
-            elif isinstance(item, float) and not math.isfinite(item):
-                raise ValidationError("Value error, numbers must be finite (no NaN or Infinity)")
+        _storable_json(value)
         return value
+
+
+class JsonValue(fields.Field):
+    """Any JSON value (the real server's `Any | None`), storable as it is."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_none=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        _storable_json(value)
+        return value
+
+
+class NumberMap(fields.Field):
+    """A JSON object of numbers (`dict[str, float]`); numeric strings are read as numbers."""
+
+    default_error_messages = {"null": "Input should be a valid dictionary"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("Input should be a valid dictionary")
+        out, errors = {}, {}
+        for key, number in value.items():
+            if isinstance(number, bool) or not isinstance(number, (int, float, str)):
+                errors[key] = ["Input should be a valid number"]
+                continue
+            try:
+                out[key] = float(number) if isinstance(number, str) else number
+            except ValueError:
+                errors[key] = ["Input should be a valid number, unable to parse string as a number"]
+                continue
+            if not math.isfinite(out[key]):
+                errors[key] = ["Value error, numbers must be finite (no NaN or Infinity)"]
+            problem = _unstorable(key)
+            if problem:
+                errors[key] = [problem]
+        if errors:
+            raise ValidationError(errors)
+        return out
+
+
+class ListOf(fields.List):
+    """A JSON array of items of one field, with Pydantic's list messages and bounds."""
+
+    default_error_messages = {"required": FIELD_REQUIRED, "null": NOT_A_LIST, "invalid": NOT_A_LIST}
+
+    def __init__(self, inner, *, max_items: int | None = None, **kwargs):
+        super().__init__(inner, **kwargs)
+        self.max_items = max_items
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        items = super()._deserialize(value, attr, data, **kwargs)
+        if self.max_items is not None and len(items) > self.max_items:
+            raise ValidationError(
+                f"List should have at most {self.max_items} items after validation, not {len(items)}")
+        return items
+
+
+class Object(fields.Nested):
+    """A nested JSON object loaded by a schema."""
+
+    default_error_messages = {"required": FIELD_REQUIRED, "null": NOT_AN_OBJECT, "type": NOT_AN_OBJECT}
+
+
+class ListBody:
+    """A request body that is a JSON array of objects of one schema, with length bounds
+    (loaded by load_parts like a schema)."""
+
+    def __init__(self, item_schema: Schema, min_items: int, max_items: int):
+        self.item_schema, self.min_items, self.max_items = item_schema, min_items, max_items
+
+    def load(self, data: list) -> list[dict[str, Any]]:
+        loaded, errors = [], {}
+        for index, item in enumerate(data):
+            if not isinstance(item, dict):
+                errors[index] = [NOT_AN_OBJECT]
+                continue
+            try:
+                loaded.append(self.item_schema.load(item))
+            except ValidationError as err:
+                errors[index] = err.messages
+        if errors:
+            raise ValidationError(errors)
+        if len(loaded) < self.min_items:
+            plural = "" if self.min_items == 1 else "s"
+            raise ValidationError(f"List should have at least {self.min_items} item{plural} "
+                                  f"after validation, not {len(loaded)}")
+        if len(loaded) > self.max_items:
+            raise ValidationError(f"List should have at most {self.max_items} items "
+                                  f"after validation, not {len(loaded)}")
+        return loaded
 
 
 _INTEGER = re.compile(r"\s*[+-]?\d+(?:_\d+)*(?:\.0*)?\s*")
@@ -332,6 +443,17 @@ def _date_error(text: str) -> str:
     return "unexpected extra characters at the end of the input"
 
 
+def _from_timestamp(seconds: Decimal, prefix: str) -> int:
+    """Unix seconds (milliseconds past 2e10, as the real server's parser reads them)."""
+    if abs(seconds) > 20_000_000_000:
+        seconds /= 1000
+    if seconds > 253_402_300_799:
+        raise ValidationError(prefix + "dates after 9999 are not supported as unix timestamps")
+    if seconds < -62_135_596_800:
+        raise ValidationError(prefix + "dates before 0000 are not supported as unix timestamps")
+    return int((seconds * 1_000_000).to_integral_value(ROUND_HALF_EVEN))
+
+
 def parse_datetime(text: str) -> int:
     """A query-string datetime -> microseconds since the epoch (naive means UTC).
 
@@ -339,14 +461,7 @@ def parse_datetime(text: str) -> int:
     datetime, a bare date (midnight), or unix seconds (milliseconds past 2e10)."""
     prefix = "Input should be a valid datetime or date, "
     if _TIMESTAMP.fullmatch(text) and abs(int(text.partition(".")[0])) < 2**63:
-        seconds = Decimal(text)
-        if abs(seconds) > 20_000_000_000:  # past 2e10 the number is milliseconds
-            seconds /= 1000
-        if seconds > 253_402_300_799:
-            raise ValidationError(prefix + "dates after 9999 are not supported as unix timestamps")
-        if seconds < -62_135_596_800:
-            raise ValidationError(prefix + "dates before 0000 are not supported as unix timestamps")
-        return int((seconds * 1_000_000).to_integral_value(ROUND_HALF_EVEN))
+        return _from_timestamp(Decimal(text), prefix)
     match = _DATETIME.fullmatch(text)
     if match:
         year, month, day, hour, minute, second, fraction, zulu, sign, tz_h, tz_m = match.groups()
@@ -372,6 +487,28 @@ class QueryDateTime(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return parse_datetime(str(value))
+
+
+class QueryList(fields.Field):
+    """A repeatable query parameter (`tags=a&tags=b`): every value, in order."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return list(value) if isinstance(value, list) else [value]
+
+
+class BodyDateTime(fields.Field):
+    """A datetime in a JSON body: ISO 8601 text (as in the query string) or unix seconds
+    as a number.  Loaded as microseconds since the epoch."""
+
+    default_error_messages = {"required": FIELD_REQUIRED, "null": "Input should be a valid datetime"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            return parse_datetime(value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValidationError("Input should be a valid datetime")
+        return _from_timestamp(Decimal(repr(value) if isinstance(value, float) else value),
+                               "Input should be a valid datetime, ")
 
 
 # -- the value rules ---------------------------------------------------------------------
@@ -407,6 +544,8 @@ def numeric_value(data_type: str, value: str | None) -> float | None:
 
 
 class RequestSchema(Schema):
+    error_messages = {"type": NOT_AN_OBJECT}
+
     class Meta:
         unknown = EXCLUDE  # the real server ignores fields it does not know
 
@@ -479,6 +618,104 @@ class ScoreIdPath(RequestSchema):
     score_id = UUIDText(required=True)
 
 
+class SpanCreateSchema(RequestSchema):
+    """A span inside POST /traces, or an item of POST /traces/{trace_id}/spans (SpanCreate)."""
+
+    span_id = UUIDText()
+    parent_span_id = UUIDText(allow_none=True)
+    name = Text(required=True, min_length=1, max_length=512)
+    kind = Choice(SPAN_KINDS, load_default="OTHER")
+    status = Choice(SPAN_STATUSES, load_default="UNSET")
+    input = JsonValue()
+    output = JsonValue()
+    model = Text(allow_none=True, max_length=255)
+    token_usage = JsonObject(allow_none=True)
+    metadata = JsonObject(load_default=dict)
+    started_at = BodyDateTime(required=True)
+    ended_at = BodyDateTime(allow_none=True)
+    error = Text(allow_none=True)
+    completion_start_time = BodyDateTime(allow_none=True)
+    model_parameters = JsonObject(allow_none=True)
+    cost = NumberMap(allow_none=True)
+
+
+class TraceCreateSchema(RequestSchema):
+    """Body of POST /traces (TraceCreate)."""
+
+    trace_id = UUIDText()
+    name = Text(required=True, min_length=1, max_length=512)
+    status = Choice(TRACE_STATUSES, load_default="COMPLETED")
+    input = JsonValue()
+    output = JsonValue()
+    metadata = JsonObject(load_default=dict)
+    started_at = BodyDateTime(required=True)
+    ended_at = BodyDateTime(allow_none=True)
+    session_id = Text(allow_none=True, max_length=255)
+    user_id = Text(allow_none=True, max_length=255)
+    tags = ListOf(Text(), load_default=list)
+    environment = Text(allow_none=True, max_length=255)
+    release = Text(allow_none=True, max_length=255)
+    spans = ListOf(Object(SpanCreateSchema), max_items=MAX_SPANS, load_default=list)
+
+
+class TraceUpdateSchema(RequestSchema):
+    """Body of PATCH /traces/{trace_id} (TraceUpdate).  Only the keys present are loaded:
+    null clears a field (metadata and tags to empty); name and status cannot be cleared."""
+
+    name = Text(max_length=512)
+    status = Choice(TRACE_STATUSES)
+    input = JsonValue()
+    output = JsonValue()
+    metadata = JsonObject(allow_none=True)
+    ended_at = BodyDateTime(allow_none=True)
+    session_id = Text(allow_none=True, max_length=255)
+    user_id = Text(allow_none=True, max_length=255)
+    tags = ListOf(Text(), allow_none=True)
+    environment = Text(allow_none=True, max_length=255)
+    release = Text(allow_none=True, max_length=255)
+
+
+class SpanUpdateSchema(RequestSchema):
+    """Body of PATCH /traces/{trace_id}/spans/{span_id} (SpanUpdate), as TraceUpdateSchema."""
+
+    name = Text(max_length=512)
+    kind = Choice(SPAN_KINDS)
+    status = Choice(SPAN_STATUSES)
+    input = JsonValue()
+    output = JsonValue()
+    model = Text(allow_none=True, max_length=255)
+    token_usage = JsonObject(allow_none=True)
+    metadata = JsonObject(allow_none=True)
+    ended_at = BodyDateTime(allow_none=True)
+    error = Text(allow_none=True)
+    completion_start_time = BodyDateTime(allow_none=True)
+    model_parameters = JsonObject(allow_none=True)
+    cost = NumberMap(allow_none=True)
+
+
+class TraceListQuery(RequestSchema):
+    limit = QueryInt(minimum=1, maximum=200, load_default=50)
+    offset = QueryInt(minimum=0, load_default=0)
+    session_id = QueryText()
+    status = Choice(TRACE_STATUSES)
+    user_id = QueryText()
+    tags = QueryList()
+    name = QueryText()
+    started_after = QueryDateTime()
+    started_before = QueryDateTime()
+    sort_by = Choice(TRACE_SORTS, load_default="started_at")
+    sort_order = Choice(SORT_ORDERS, load_default="desc")
+
+
+class TracePath(RequestSchema):
+    trace_id = UUIDText(required=True)
+
+
+class SpanPath(RequestSchema):
+    trace_id = UUIDText(required=True)
+    span_id = UUIDText(required=True)
+
+
 # -- response schemas ---------------------------------------------------------------------
 
 
@@ -490,10 +727,16 @@ class Timestamp(fields.Field):
 
 
 class StoredJson(fields.Field):
-    """JSON text as stored -> the object it holds."""
+    """JSON text as stored -> the value it holds (`empty` when nothing is stored)."""
+
+    def __init__(self, empty: Any = None, **kwargs):
+        super().__init__(**kwargs)
+        self.empty = empty
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return json.loads(value) if isinstance(value, str) else (value or {})
+        if value is None:
+            return copy.copy(self.empty)
+        return json.loads(value)
 
 
 class TraceScoreSchema(Schema):
@@ -513,7 +756,7 @@ class TraceScoreSchema(Schema):
     reason = fields.String(allow_none=True)
     environment = fields.String(allow_none=True)
     config_id = fields.String(allow_none=True)
-    metadata = StoredJson()
+    metadata = StoredJson(empty={})
     updated_at = Timestamp()
 
 
@@ -549,6 +792,101 @@ class ScoreDistributionItemSchema(Schema):
     bucket_min = fields.Float()
     bucket_max = fields.Float()
     count = fields.Integer()
+
+
+def _elapsed_ms(start: int | None, end: int | None) -> float | None:
+    return None if start is None or end is None else (end - start) / 1000
+
+
+class SpanSchema(Schema):
+    """SpanResponse, with the computed latency_ms and time_to_first_token_ms.  (The store
+    hands traces and spans out with their JSON columns already decoded.)"""
+
+    span_id = fields.String()
+    trace_id = fields.String()
+    parent_span_id = fields.String(allow_none=True)
+    name = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    input = fields.Raw(allow_none=True)
+    output = fields.Raw(allow_none=True)
+    model = fields.String(allow_none=True)
+    token_usage = fields.Raw(allow_none=True)
+    metadata = fields.Raw()
+    started_at = Timestamp()
+    ended_at = Timestamp(allow_none=True)
+    error = fields.String(allow_none=True)
+    completion_start_time = Timestamp(allow_none=True)
+    model_parameters = fields.Raw(allow_none=True)
+    cost = fields.Raw(allow_none=True)
+    latency_ms = fields.Method("_latency")
+    time_to_first_token_ms = fields.Method("_first_token")
+
+    def _latency(self, span):
+        return _elapsed_ms(span["started_at"], span["ended_at"])
+
+    def _first_token(self, span):
+        return _elapsed_ms(span["started_at"], span["completion_start_time"])
+
+
+class TraceSchema(Schema):
+    """TraceResponse: a trace with its spans."""
+
+    trace_id = fields.String()
+    project_id = fields.String()
+    name = fields.String()
+    status = fields.String()
+    input = fields.Raw(allow_none=True)
+    output = fields.Raw(allow_none=True)
+    metadata = fields.Raw()
+    started_at = Timestamp()
+    ended_at = Timestamp(allow_none=True)
+    session_id = fields.String(allow_none=True)
+    user_id = fields.String(allow_none=True)
+    tags = fields.Raw()
+    environment = fields.String(allow_none=True)
+    release = fields.String(allow_none=True)
+    spans = fields.List(fields.Nested(SpanSchema))
+
+
+class TraceListItemSchema(Schema):
+    """TraceListItem: a trace without spans, with figures computed over its spans."""
+
+    trace_id = fields.String()
+    name = fields.String()
+    status = fields.String()
+    started_at = Timestamp()
+    ended_at = Timestamp(allow_none=True)
+    session_id = fields.String(allow_none=True)
+    user_id = fields.String(allow_none=True)
+    tags = fields.Raw()
+    environment = fields.String(allow_none=True)
+    release = fields.String(allow_none=True)
+    latency_ms = fields.Method("_latency")
+    span_count = fields.Integer()
+    total_tokens = fields.Integer()
+    total_cost = fields.Float()
+
+    def _latency(self, trace):
+        return _elapsed_ms(trace["started_at"], trace["ended_at"])
+
+
+class TracePageSchema(Schema):
+    """PaginatedResponse[TraceListItem]."""
+
+    items = fields.List(fields.Nested(TraceListItemSchema))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class TraceAcceptedSchema(Schema):
+    trace_id = fields.String()
+    task_id = fields.String()
+
+
+class SpansAcceptedSchema(Schema):
+    span_ids = fields.List(fields.String())
 
 
 class HealthSchema(Schema):
@@ -592,3 +930,15 @@ summary_items = ScoreSummaryItemSchema(many=True)
 trend_items = ScoreTrendItemSchema(many=True)
 distribution_items = ScoreDistributionItemSchema(many=True)
 health = HealthSchema()
+trace_create = TraceCreateSchema()
+span_create_list = ListBody(SpanCreateSchema(), min_items=1, max_items=MAX_SPANS)
+trace_update = TraceUpdateSchema()
+span_update = SpanUpdateSchema()
+trace_list_query = TraceListQuery()
+trace_path = TracePath()
+span_path = SpanPath()
+trace = TraceSchema()
+span = SpanSchema()
+trace_page = TracePageSchema()
+trace_accepted = TraceAcceptedSchema()
+spans_accepted = SpansAcceptedSchema()

@@ -28,6 +28,7 @@ def test_create_returns_the_full_score(api):
     response = api.post(SCORES, json={"trace_id": trace_id, "name": "accuracy", "value": "0.92"})
     assert response.status_code == 201
     assert response.content_type == "application/json"
+    assert response.get_data().startswith(b'{"id":"')  # compact JSON, as the real server writes it
     score = response.get_json()
     assert list(score) == KEYS
     assert score["trace_id"] == trace_id
