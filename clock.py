@@ -1,10 +1,10 @@
 """The one clock every timestamp the fake writes comes from.
 
 Time is an integer count of microseconds since the Unix epoch (UTC): that is what
-the store keeps, sorts and filters on.  The real clock never goes backwards (a
-wall-clock step back is absorbed by holding at the last reading), so an
-`updated_at` written after another is never older than it.  The clock can be
-frozen and moved on by hand, which the test controls use.
+the store keeps, sorts and filters on.  The real clock only moves forward: each
+reading is later than the one before (by a microsecond if the wall clock has not
+moved, or has stepped back), so a timestamp written after another is always newer.
+The clock can be frozen and moved on by hand, which the test controls use.
 """
 
 from __future__ import annotations
@@ -44,8 +44,7 @@ class Clock:
         with self._lock:
             if self._frozen is not None:
                 return self._frozen
-            real = time.time_ns() // 1000
-            self._last = max(real, self._last)
+            self._last = max(time.time_ns() // 1000, self._last + 1)
             return self._last
 
     @property

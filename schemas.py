@@ -265,21 +265,26 @@ class Choice(fields.Field):
         return value
 
 
+MAX_JSON_DEPTH = 256  # deeper JSON could not be written back out by Python's encoder
+
+
 def _storable_json(value: Any) -> None:
-    """Raise unless PostgreSQL could store this JSON value: no NaN/Infinity, NUL
-    characters or lone surrogates anywhere in it.  Iterative, so that a deeply nested
-    value cannot exhaust the stack."""
-    stack = [value]
+    """Raise unless this JSON value can be stored and written back: no NaN/Infinity, NUL
+    characters or lone surrogates (PostgreSQL refuses them), at most MAX_JSON_DEPTH levels.
+    Iterative, so that a deeply nested value cannot exhaust the stack."""
+    stack = [(value, 1)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)) and depth > MAX_JSON_DEPTH:
+            raise ValidationError(f"Value error, JSON nested deeper than {MAX_JSON_DEPTH} levels")
         if isinstance(item, dict):
             for key, child in item.items():
                 problem = _unstorable(key)
                 if problem:
                     raise ValidationError(problem)
-                stack.append(child)
+                stack.append((child, depth + 1))
         elif isinstance(item, list):
-            stack.extend(item)
+            stack.extend((child, depth + 1) for child in item)
         elif isinstance(item, str):
             problem = _unstorable(item)
             if problem:

@@ -274,14 +274,15 @@ class Store:
 
     def create_score(self, project_id: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Insert one score.  `fields` holds trace_id, name, value, num, data_type, source,
-        reason and metadata (JSON text); the rest is filled in here."""
-        now = self.clock.now()
-        score = {
-            "id": str(uuid.uuid4()), "project_id": project_id, "status": "SUCCESS",
-            "eval_run_id": None, "author_user_id": None, "environment": None, "config_id": None,
-            "created_at": now, "updated_at": now, **fields,
-        }
+        reason and metadata (JSON text); the rest is filled in here.  The time is read
+        inside the write transaction, so timestamps follow the order of the writes."""
         with self.write() as conn:
+            now = self.clock.now()
+            score = {
+                "id": str(uuid.uuid4()), "project_id": project_id, "status": "SUCCESS",
+                "eval_run_id": None, "author_user_id": None, "environment": None, "config_id": None,
+                "created_at": now, "updated_at": now, **fields,
+            }
             self._insert_scores(conn, [score])
         return {k: score[k] for k in SCORE_COLUMNS}
 
@@ -306,9 +307,9 @@ class Store:
     def update_score(self, project_id: str, score_id: str,
                      changes: dict[str, Any]) -> dict[str, Any] | None:
         """Apply `changes` (columns -> values) and stamp updated_at; None if no such score."""
-        changes = {**changes, "updated_at": self.clock.now()}
-        assignments = ", ".join(f"{column} = ?" for column in changes)
         with self.write() as conn:
+            changes = {**changes, "updated_at": self.clock.now()}
+            assignments = ", ".join(f"{column} = ?" for column in changes)
             cur = conn.execute(
                 f"UPDATE trace_scores SET {assignments} WHERE id = ? AND project_id = ? "
                 f"RETURNING {', '.join(SCORE_COLUMNS)}",
@@ -500,11 +501,11 @@ class Store:
         """POST /traces: insert, or merge into the stored trace of the same id -- non-null
         scalars overwrite, nullable ones keep the stored value when null, metadata is
         shallow-merged, tags are the union; the embedded spans are upserted alike."""
-        now = self.clock.now()
         trace = {c: incoming.get(c) for c in TRACE_COLUMNS}
         trace.update(trace_id=trace["trace_id"] or str(uuid.uuid4()), project_id=project_id,
                      metadata=trace["metadata"] or {}, tags=trace["tags"] or [])
         with self.write() as conn:
+            now = self.clock.now()
             old = self._fetch_trace(conn, project_id, trace["trace_id"])
             if old is not None:
                 for column in TRACE_KEEP_IF_NULL:
