@@ -3,8 +3,9 @@
 spread over the 14 days before the fake's clock.
 
 What it holds, for a total of exactly `scores` scores (default 2,000):
-- traces of four agents, in sessions of 1-5 traces per user, more of them in working
-  hours and more in the recent days; about 6% end in ERROR;
+- traces of four agents, in sessions of 1-5 traces per user, more of them in the recent
+  days and in working hours (of a day whose 17:00 is the moment of loading: the data is
+  made in a fixed frame and moved to end then); about 6% end in ERROR;
 - AUTOMATED scores from an hourly evaluation monitor, one per upstream metric (the nine
   of METRICS, NUMERIC in [0, 1], drifting upward over the two weeks and lower on failed
   traces) on most traces, with an `eval_run_id` per day; about 2.5% FAILED (no value, the
@@ -14,8 +15,8 @@ What it holds, for a total of exactly `scores` scores (default 2,000):
   BOOLEAN, `answer_relevance` NUMERIC) and human ANNOTATION scores (`thumbs_up` BOOLEAN,
   `quality` CATEGORICAL, and re-grades of `task_completion`), with an `author_user_id`.
 
-With a seed, every id, value and offset from the clock's reading is the same on every
-run (freeze the clock too, and the whole data set is byte for byte the same).
+With a seed, every id, value and offset from the moment of loading is the same on every
+run (load at the same frozen clock reading, and the data set is byte for byte the same).
 
 The traces themselves are generated in the API's `TraceCreate` shape (spans included) but
 only when INCLUDE_TRACES is set, which waits for the store to hold traces.
@@ -39,6 +40,7 @@ DAYS = 14
 INCLUDE_TRACES = False
 
 SECOND = 1_000_000
+VIRTUAL_NOW = 1_767_286_800 * SECOND  # 2026-01-01T17:00:00Z: the frame the data is made in
 MINUTE = 60 * SECOND
 HOUR = 60 * MINUTE
 DAY = 24 * HOUR
@@ -116,10 +118,14 @@ class _Generator:
         self.rng = random.Random(seed)
         # traces draw from their own stream, so turning them on changes no score
         self.trace_rng = random.Random(self.rng.getrandbits(64))
-        self.now, self.start = now, now - DAYS * DAY
+        # Everything is generated in a fixed frame that ends at VIRTUAL_NOW, then moved by
+        # `shift` to end at `now`: the same seed gives the same data relative to `now`.
+        self.shift = now - VIRTUAL_NOW
+        self.now, self.start = VIRTUAL_NOW, VIRTUAL_NOW - DAYS * DAY
         self.target = scores
         self.with_traces = with_traces
-        self.project = {"id": _uuid(self.rng), "name": project, "created_at": self.start - DAY}
+        self.project = {"id": _uuid(self.rng), "name": project,
+                        "created_at": self.start - DAY + self.shift}
         self.run_ids = [_uuid(self.rng) for _ in range(DAYS + 2)]
         self.users = [f"user-{self.rng.getrandbits(24):06x}" for _ in range(60)]
         self.annotators = [f"usr_{self.rng.getrandbits(48):012x}" for _ in range(3)]
@@ -158,6 +164,9 @@ class _Generator:
                     break
                 at += duration + int(rng.uniform(20, 300) * SECOND)
         scores = self.scores[:self.target]
+        for score in scores:
+            score["created_at"] += self.shift
+            score["updated_at"] += self.shift
         scores.sort(key=lambda score: score["created_at"])  # oldest first, as they would arrive
         return {"project": self.project, "scores": scores, "traces": self.traces}
 
@@ -264,6 +273,9 @@ class _Generator:
 
     # -- traces (TraceCreate bodies) --------------------------------------------------------
 
+    def _iso(self, at: int) -> str:
+        return isoformat(at + self.shift)
+
     def _trace_body(self, trace_id: str, agent: str, session: str, user: str, started: int,
                     ended: int, failed: bool, environment: str) -> dict[str, Any]:
         rng = self.trace_rng
@@ -272,7 +284,7 @@ class _Generator:
         spans = [{"span_id": root_id, "parent_span_id": None, "name": agent, "kind": "AGENT",
                   "status": "ERROR" if failed else "OK", "input": {"query": question},
                   "output": None if failed else {"answer": f"Done: {question}"},
-                  "started_at": isoformat(started), "ended_at": isoformat(ended),
+                  "started_at": self._iso(started), "ended_at": self._iso(ended),
                   "error": "ToolError: upstream service unavailable" if failed else None,
                   "metadata": {}}]
         steps = _AGENTS[agent]
@@ -284,7 +296,7 @@ class _Generator:
             span = {"span_id": _uuid(rng), "parent_span_id": root_id, "name": name,
                     "kind": kind.upper(), "status": "ERROR" if broken else "OK",
                     "input": {"step": name}, "output": None if broken else {"ok": True},
-                    "started_at": isoformat(at), "ended_at": isoformat(span_end),
+                    "started_at": self._iso(at), "ended_at": self._iso(span_end),
                     "error": "ToolError: upstream service unavailable" if broken else None,
                     "metadata": {}}
             if kind == "llm":
@@ -295,15 +307,15 @@ class _Generator:
                     "prompt_tokens": prompt, "completion_tokens": completion,
                     "total_tokens": prompt + completion},
                     cost={"input": cost_in, "output": cost_out, "total": cost_in + cost_out},
-                    completion_start_time=isoformat(at + (span_end - at) // 3),
+                    completion_start_time=self._iso(at + (span_end - at) // 3),
                     model_parameters={"temperature": 0.2})
             spans.append(span)
             at += slot
         return {"trace_id": trace_id, "name": agent, "status": "ERROR" if failed else "COMPLETED",
                 "input": {"query": question},
                 "output": None if failed else {"answer": f"Done: {question}"},
-                "metadata": {"agent_version": "1.4.2"}, "started_at": isoformat(started),
-                "ended_at": isoformat(ended), "session_id": session, "user_id": user,
+                "metadata": {"agent_version": "1.4.2"}, "started_at": self._iso(started),
+                "ended_at": self._iso(ended), "session_id": session, "user_id": user,
                 "tags": [agent.split("-")[0], environment], "environment": environment,
                 "release": "v1.4.2", "spans": spans}
 
