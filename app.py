@@ -3,6 +3,7 @@
 The app factory, the routes, the one place errors become JSON, and the command line:
 
     python app.py [--host 127.0.0.1] [--port 8000] [--db ./pandaprobe-fake.db] [--api-key KEY ...]
+    python app.py --mock [--project demo] [--seed N] [--scores N]     # in memory, with demo data
 
 (`python app.py --help` lists every option.)
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
-import re
 import sys
 import time
 import uuid
@@ -21,9 +21,11 @@ from typing import Any, Callable
 from flask import Flask, Response, current_app, g, redirect, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+import demo_data
+import mock_server
 import schemas
 from clock import isoformat
-from schemas import ApiValidationError, BodyParseError, load_parts
+from schemas import BAD_PROJECT_NAME, PROJECT_NAME, ApiValidationError, BodyParseError, load_parts
 from store import Store
 
 VERSION = "0.5.0"  # the upstream server version whose behaviour the fake follows
@@ -36,9 +38,6 @@ MISSING_CREDENTIALS = ("Missing credentials. Provide Authorization: Bearer <toke
                        "(with X-Project-ID) or X-API-Key header.")
 SCOPE_REQUIRED = ("Project scope required. Provide X-Project-ID (Bearer) or "
                   "X-Project-Name (API key).")
-BAD_PROJECT_NAME = ("X-Project-Name must start and end with a letter or digit and contain only "
-                    "letters, digits, spaces, hyphens, underscores, dots, or apostrophes.")
-PROJECT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 _.'-]*[A-Za-z0-9])?")
 
 
 class ApiError(Exception):
@@ -69,35 +68,48 @@ def no_content() -> Response:
 
 def resolve_project() -> str:
     """The project a data-plane request is scoped to, checked as the real server does it:
-    X-API-Key + X-Project-Name (created on first use), else Bearer + X-Project-ID."""
+    X-API-Key + X-Project-Name (created on first use), else Bearer + X-Project-ID.
+    In mock mode (MOCK_PROJECT set), a request without credentials is let in, and one
+    without a project header is scoped to the MOCK_PROJECT project."""
     keys = current_app.config["API_KEYS"]
+    mock_project = current_app.config.get("MOCK_PROJECT")
     api_key = request.headers.get("X-API-Key", "")
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     bearer = token.strip() if scheme.lower() == "bearer" else ""
+    name = request.headers.get("X-Project-Name", "").strip()
+    raw_id = request.headers.get("X-Project-ID", "").strip()
     if api_key:
         if keys and api_key not in keys:
             raise ApiError(401, "Invalid or revoked API key.")
-        name = request.headers.get("X-Project-Name", "").strip()
-        if not name:
-            raise ApiError(422, SCOPE_REQUIRED)
-        if len(name) > 255:
-            raise ApiError(422, "X-Project-Name must be at most 255 characters.")
-        if not PROJECT_NAME.fullmatch(name):
-            raise ApiError(422, BAD_PROJECT_NAME)
-        return store().project_id_for_name(name)
+        return project_by_name(name or mock_project)
     if bearer:
         if keys and bearer not in keys:
             raise ApiError(401, "Invalid or expired token.")
-        raw_id = request.headers.get("X-Project-ID", "").strip()
-        if not raw_id:
-            raise ApiError(422, SCOPE_REQUIRED)
-        try:
-            project_id = str(uuid.UUID(raw_id))
-        except ValueError:
-            raise ApiError(422, "X-Project-ID must be a valid UUID.") from None
-        store().remember_project_id(project_id)
-        return project_id
+        return project_by_id(raw_id) if raw_id or not mock_project else project_by_name(mock_project)
+    if mock_project:
+        return project_by_id(raw_id) if raw_id and not name else project_by_name(name or mock_project)
     raise ApiError(401, MISSING_CREDENTIALS)
+
+
+def project_by_name(name: str | None) -> str:
+    if not name:
+        raise ApiError(422, SCOPE_REQUIRED)
+    if len(name) > 255:
+        raise ApiError(422, "X-Project-Name must be at most 255 characters.")
+    if not PROJECT_NAME.fullmatch(name):
+        raise ApiError(422, BAD_PROJECT_NAME)
+    return store().project_id_for_name(name)
+
+
+def project_by_id(raw_id: str) -> str:
+    if not raw_id:
+        raise ApiError(422, SCOPE_REQUIRED)
+    try:
+        project_id = str(uuid.UUID(raw_id))
+    except ValueError:
+        raise ApiError(422, "X-Project-ID must be a valid UUID.") from None
+    store().remember_project_id(project_id)
+    return project_id
 
 
 def project_scoped(view: Callable) -> Callable:
@@ -136,7 +148,9 @@ def trace_not_found(trace_id: str) -> ApiError:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app.  `config` keys: DATABASE (file path, or None for in-memory),
     API_KEYS (accepted keys; empty accepts any), MAX_CONTENT_LENGTH (bytes),
-    STRICT_TRACES (a score for a trace the fake does not hold is a 404)."""
+    STRICT_TRACES (a score for a trace the fake does not hold is a 404), MOCK_PROJECT
+    (mock mode: the project of requests without credentials or project header), and those
+    of mock_server.py (CONTROL, JOURNAL_SIZE, RATE_LIMIT, DEMO_DATA, DEMO_PROJECT, ...)."""
     app = Flask(__name__)
     app.config.update(DATABASE=DEFAULT_DB, API_KEYS=(), MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY,
                       STRICT_TRACES=False)
@@ -151,6 +165,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_routes(app)
     register_trace_routes(app)
+    mock_server.install(app)  # the /_fake/ control API, journal, faults, rate limit, demo data
     return app
 
 
@@ -399,7 +414,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000,
                         help="port to listen on (default 8000; 0 picks a free one)")
-    parser.add_argument("--db", default=DEFAULT_DB,
+    parser.add_argument("--db", default=None,
                         help=f"SQLite database file (default {DEFAULT_DB}; ':memory:' for none)")
     parser.add_argument("--api-key", action="append", default=[], metavar="KEY",
                         help="accept only this API key / bearer token (repeatable; "
@@ -411,7 +426,42 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "(default: accepted, as the SDK may send a score before its trace)")
     parser.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
-    return parser.parse_args(argv)
+    mock = parser.add_argument_group("mock mode and test controls (see README)")
+    mock.add_argument("--mock", action="store_true",
+                      help="in-memory database filled with demo data; a request without "
+                           "credentials or project header is served as --project")
+    mock.add_argument("--demo-data", action="store_true",
+                      help="load the demo data set into --db at start (unless its project has scores)")
+    mock.add_argument("--project", metavar="NAME",
+                      help=f"project of the demo data and of mock mode (default {mock_server.DEFAULT_PROJECT})")
+    mock.add_argument("--seed", type=int, metavar="N",
+                      help="make the demo data (ids, values, times before the clock) the same on every start")
+    mock.add_argument("--scores", type=int, metavar="N",
+                      help=f"number of demo scores (default {demo_data.DEFAULT_SCORES})")
+    mock.add_argument("--journal-size", type=int, default=mock_server.DEFAULT_JOURNAL_SIZE, metavar="N",
+                      help="requests kept in the /_fake/requests journal (default %(default)s; 0: none)")
+    mock.add_argument("--rate-limit", metavar="SPEC",
+                      help="emulate the hosted per-caller rate limit, e.g. 200/minute (default off)")
+    mock.add_argument("--no-control", action="store_true",
+                      help="no /_fake/ control routes (and no journal or faults)")
+    args = parser.parse_args(argv)
+    if args.mock and args.db is not None:
+        parser.error("--mock keeps everything in memory: leave out --db (or use --db FILE --demo-data)")
+    if not (args.mock or args.demo_data) and any(
+            v is not None for v in (args.project, args.seed, args.scores)):
+        parser.error("--project, --seed and --scores go with --mock or --demo-data")
+    if args.scores is not None and args.scores < 0:
+        parser.error("--scores must be 0 or more")
+    if args.journal_size < 0:
+        parser.error("--journal-size must be 0 or more")
+    if args.rate_limit is not None:
+        try:
+            mock_server.RateLimit(args.rate_limit)
+        except ValueError:
+            parser.error(f"--rate-limit {args.rate_limit!r}: write it as COUNT/PERIOD, e.g. 200/minute")
+    if args.project is not None and not PROJECT_NAME.fullmatch(args.project):
+        parser.error("--project: " + BAD_PROJECT_NAME.replace("X-Project-Name", "a project name"))
+    return args
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -420,8 +470,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    app = create_app({"DATABASE": args.db, "API_KEYS": args.api_key,
-                      "MAX_CONTENT_LENGTH": args.max_body, "STRICT_TRACES": args.strict_traces})
+    project = args.project or mock_server.DEFAULT_PROJECT
+    app = create_app({
+        "DATABASE": None if args.mock else (args.db or DEFAULT_DB), "API_KEYS": args.api_key,
+        "MAX_CONTENT_LENGTH": args.max_body, "STRICT_TRACES": args.strict_traces,
+        "MOCK_PROJECT": project if args.mock else None,
+        "DEMO_DATA": args.mock or args.demo_data, "DEMO_PROJECT": project,
+        "DEMO_SEED": args.seed, "DEMO_SCORES": args.scores, "JOURNAL_SIZE": args.journal_size,
+        "RATE_LIMIT": args.rate_limit, "CONTROL": not args.no_control})
     server = waitress.create_server(app, host=args.host, port=args.port, threads=args.threads,
                                     ident="pandaprobe-fake")
     host = args.host if ":" not in args.host else f"[{args.host}]"

@@ -36,6 +36,11 @@ MAX_SPANS = 500
 # The real server keeps `name` and `value` in 255-character columns (longer is a 500 there).
 COLUMN_LENGTH = 255
 
+# What the real server accepts as a project name (the X-Project-Name header).
+PROJECT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 _.'-]*[A-Za-z0-9])?")
+BAD_PROJECT_NAME = ("X-Project-Name must start and end with a letter or digit and contain only "
+                    "letters, digits, spaces, hyphens, underscores, dots, or apostrophes.")
+
 FIELD_REQUIRED = "Field required"
 NOT_AN_OBJECT = "Input should be a valid dictionary or object to extract fields from"
 NOT_A_LIST = "Input should be a valid list"

@@ -1,0 +1,185 @@
+"""The `/_fake/` control API: a Flask blueprint fenced off from the upstream routes.
+
+No credentials, not journaled, never faulted or rate-limited; switched off with
+`--no-control`.  Errors come in the API's shapes (422 `{"detail": "Validation error",
+"errors": [...]}`, otherwise `{"detail": ...}`).  Bodies are read as JSON whatever their
+Content-Type, so `curl -d '{...}'` works without a header.
+
+    POST   /_fake/reset            {"seed": true}? -> 200 {"seeded", "scores"}
+    GET    /_fake/fixtures         -> 200 the fixture document of the whole state
+    POST   /_fake/fixtures         a fixture document -> 201 {"projects": [{"id", "name", "scores"}]}
+    GET    /_fake/requests         ?method=&path=<glob> -> 200 {"items", "total"}
+    DELETE /_fake/requests         -> 204
+    POST   /_fake/faults           a fault -> 201 the fault, with its id
+    GET    /_fake/faults           -> 200 {"items", "total"}
+    DELETE /_fake/faults[/<id>]    -> 204
+    GET    /_fake/clock            -> 200 {"now", "frozen"}
+    POST   /_fake/clock            {"freeze": "<ISO 8601>"}, {"advance_seconds": N} -> 200 {"now", "frozen"}
+    DELETE /_fake/clock            -> 200 {"now", "frozen": false}
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+import fake_schemas
+import schemas
+from mock_server import CONTROL_PREFIX, state
+from schemas import ApiValidationError, load_parts
+from store import Conflict
+
+# A fixture document may be far larger than an API request body.
+FIXTURE_MAX_BODY = 256 * 1024 * 1024
+
+blueprint = Blueprint("fake_control", __name__, url_prefix=CONTROL_PREFIX)
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, detail: str):
+        super().__init__(detail)
+        self.status, self.detail = status, detail
+
+
+@blueprint.errorhandler(ControlError)
+def control_error(err: ControlError):
+    return reply({"detail": err.detail}, err.status)
+
+
+def reply(body: Any, status: int = 200) -> Response:
+    return Response(current_app.json.dumps(body), status, mimetype="application/json")
+
+
+def no_content() -> Response:
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response
+
+
+def body(default: Any = None) -> Any:
+    """The request body as JSON (whatever the Content-Type); `default` when empty."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return default
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise ApiValidationError([{"field": str(err.pos), "message": "JSON decode error"}]) from None
+    except (ValueError, RecursionError):
+        raise ControlError(400, "There was an error parsing the body") from None
+
+
+# -- reset ---------------------------------------------------------------------------------
+
+
+@blueprint.post("/reset")
+def reset():
+    (args,) = load_parts((fake_schemas.reset, body({}), "body"))
+    fake = state()
+    fake.reset(seed=args["seed"])
+    return reply({"seeded": args["seed"], "scores": fake.store.count_scores()})
+
+
+# -- fixtures ------------------------------------------------------------------------------
+
+
+@blueprint.get("/fixtures")
+def dump_fixtures():
+    return reply(fake_schemas.fixture_dump.dump({"projects": state().store.dump()}))
+
+
+@blueprint.post("/fixtures")
+def load_fixtures():
+    request.max_content_length = FIXTURE_MAX_BODY
+    (document,) = load_parts((fake_schemas.fixture_document, body(), "body"))
+    store = state().store
+    now = store.clock.now()
+    projects = [{"id": p["id"], "name": p["name"],
+                 "scores": [fake_schemas.score_row(s, now) for s in p["scores"]]}
+                # EXTENSION POINT (traces): pass p["traces"] on to store.load as "traces".
+                for p in document["projects"]]
+    try:
+        loaded = store.load(projects)
+    except Conflict as err:
+        raise ControlError(409, str(err)) from None
+    return reply(fake_schemas.loaded.dump({"projects": loaded}), 201)
+
+
+# -- the request journal -------------------------------------------------------------------
+
+
+@blueprint.get("/requests")
+def list_requests():
+    (args,) = load_parts((fake_schemas.journal_query, schemas.query_dict(request.args), "query"))
+    items = state().journal.entries(args.get("method"), args.get("path"))
+    return reply(fake_schemas.journal.dump({"items": items, "total": len(items)}))
+
+
+@blueprint.delete("/requests")
+def clear_requests():
+    state().journal.clear()
+    return no_content()
+
+
+# -- faults --------------------------------------------------------------------------------
+
+
+@blueprint.post("/faults")
+def add_fault():
+    (spec,) = load_parts((fake_schemas.fault, body(), "body"))
+    fault = state().faults.add(spec)
+    return reply(fake_schemas.fault_out.dump(fault.as_dict()), 201)
+
+
+@blueprint.get("/faults")
+def list_faults():
+    faults = [f.as_dict() for f in state().faults.all()]
+    return reply({"items": fake_schemas.faults_out.dump(faults), "total": len(faults)})
+
+
+@blueprint.delete("/faults")
+def clear_faults():
+    state().faults.clear()
+    return no_content()
+
+
+@blueprint.delete("/faults/<fault_id>")
+def remove_fault(fault_id: str):
+    if not state().faults.remove(fault_id):
+        raise ControlError(404, f"Fault {fault_id} not found.")
+    return no_content()
+
+
+# -- the clock -----------------------------------------------------------------------------
+
+
+def clock_state() -> Response:
+    clock = state().store.clock
+    return reply(fake_schemas.clock_state.dump({"now": clock.now(), "frozen": clock.frozen}))
+
+
+@blueprint.get("/clock")
+def get_clock():
+    return clock_state()
+
+
+@blueprint.post("/clock")
+def set_clock():
+    (args,) = load_parts((fake_schemas.clock, body(), "body"))
+    clock = state().store.clock
+    if "freeze" in args:
+        clock.freeze(args["freeze"])
+    if "advance_seconds" in args:
+        if not clock.frozen:
+            raise ControlError(409, "The clock is not frozen: freeze it first "
+                                    "(POST /_fake/clock {\"freeze\": \"<ISO 8601>\"}).")
+        clock.advance(args["advance_seconds"])
+    return clock_state()
+
+
+@blueprint.delete("/clock")
+def unfreeze_clock():
+    state().store.clock.unfreeze()
+    return clock_state()

@@ -1,0 +1,392 @@
+"""Marshmallow schemas of the `/_fake/` control API: the fixture document, faults, the
+clock, reset and the request journal.  Loaded and dumped here, like the API's own
+schemas in schemas.py (whose fields and 422 body they reuse).
+
+Unlike the upstream routes, the control API refuses a key it does not know (a typo such
+as `"time": 3` must not pass unnoticed): 422 `Extra inputs are not permitted`.
+
+The fixture document (POST and GET /_fake/fixtures)::
+
+    {"projects": [{"id": "<uuid>", "name": "demo",
+                   "scores": [<TraceScoreResponse>, ...],
+                   "traces": []}]}
+
+A project is named by `id`, `name` or both.  A score takes the keys of the API's score
+object (TraceScoreResponse): `trace_id`, `name` and `value` are required (`value` may be
+null, as for a FAILED or PENDING score); the rest default as on create (`data_type`
+NUMERIC, `source` ANNOTATION, `status` SUCCESS, `metadata` {}, the others null; `id` a new
+UUID; `created_at` now; `updated_at` = `created_at`).  `traces` is the extension point for
+the trace routes: until the fake holds traces, a non-empty list is a 422.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from http import HTTPStatus
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+
+import schemas
+from schemas import (BAD_PROJECT_NAME, COLUMN_LENGTH, DATA_TYPES, PROJECT_NAME, SOURCES,
+                     STATUSES, Choice, JsonObject, QueryText, Text, UUIDText, parse_datetime,
+                     value_problem)
+
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+MAX_DELAY_MS = 60_000
+TRACES_NOT_YET = ("Traces are not supported by this version of the fake yet: load scores only "
+                  "(a score's trace_id may name any trace).")
+
+
+class ControlSchema(Schema):
+    """A control-API body: strict about unknown keys."""
+
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"unknown": "Extra inputs are not permitted",
+                      "type": schemas.NOT_AN_OBJECT}
+
+
+# -- fields -------------------------------------------------------------------------------
+
+
+class JsonInt(fields.Field):
+    """A JSON integer (not a bool, not a float with a fraction), within bounds."""
+
+    default_error_messages = {"required": schemas.FIELD_REQUIRED,
+                              "null": "Input should be a valid integer"}
+
+    def __init__(self, *, minimum: int | None = None, maximum: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValidationError("Input should be a valid integer")
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValidationError("Input should be a valid integer, got a number with a fractional part")
+            value = int(value)
+        if self.minimum is not None and value < self.minimum:
+            raise ValidationError(f"Input should be greater than or equal to {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValidationError(f"Input should be less than or equal to {self.maximum}")
+        return value
+
+
+class JsonNumber(fields.Field):
+    """A finite JSON number (not a bool), within bounds."""
+
+    default_error_messages = {"required": schemas.FIELD_REQUIRED,
+                              "null": "Input should be a valid number"}
+
+    def __init__(self, *, minimum: float | None = None, maximum: float | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValidationError("Input should be a valid number")
+        if self.minimum is not None and value < self.minimum:
+            raise ValidationError(f"Input should be greater than or equal to {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValidationError(f"Input should be less than or equal to {self.maximum}")
+        return value
+
+
+class JsonBool(fields.Field):
+    default_error_messages = {"required": schemas.FIELD_REQUIRED,
+                              "null": "Input should be a valid boolean"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("Input should be a valid boolean")
+        return value
+
+
+class DateTimeText(fields.Field):
+    """An ISO 8601 datetime string (naive means UTC) -> microseconds since the epoch."""
+
+    default_error_messages = {"required": schemas.FIELD_REQUIRED,
+                              "null": "Input should be a valid datetime"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Input should be a valid datetime")
+        return parse_datetime(value)
+
+
+class ProjectName(fields.Field):
+    """A project name as the X-Project-Name header accepts it."""
+
+    default_error_messages = {"required": schemas.FIELD_REQUIRED,
+                              "null": "Input should be a valid string"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Input should be a valid string")
+        if len(value) > COLUMN_LENGTH:
+            raise ValidationError(f"String should have at most {COLUMN_LENGTH} characters")
+        if not PROJECT_NAME.fullmatch(value):
+            raise ValidationError(BAD_PROJECT_NAME.replace("X-Project-Name", "A project name"))
+        return value
+
+
+class HttpMethod(fields.Field):
+    default_error_messages = {"required": schemas.FIELD_REQUIRED}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or value.upper() not in HTTP_METHODS:
+            raise ValidationError("Input should be one of " + ", ".join(HTTP_METHODS))
+        return value.upper()
+
+
+class StringMap(fields.Field):
+    """A JSON object of strings to strings (HTTP headers)."""
+
+    default_error_messages = {"required": schemas.FIELD_REQUIRED,
+                              "null": "Input should be a valid dictionary"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("Input should be a valid dictionary")
+        for key, item in value.items():
+            if not isinstance(item, str):
+                raise ValidationError(f"Value of {key!r}: Input should be a valid string")
+            if any(c in key + item for c in "\r\n\x00") or not key:
+                raise ValidationError(f"Header {key!r} is not a valid HTTP header")
+        return value
+
+
+class NotYetSupported(fields.Field):
+    """EXTENSION POINT (traces): replace with
+    `fields.List(fields.Nested(<the TraceCreate schema>), load_default=list)` once the
+    store holds traces.  Until then an empty list passes and anything else is a 422."""
+
+    default_error_messages = {"null": "Input should be a valid list"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, list):
+            raise ValidationError("Input should be a valid list")
+        if value:
+            raise ValidationError(TRACES_NOT_YET)
+        return value
+
+
+def _list_of(schema: type[Schema], **kwargs) -> fields.List:
+    return fields.List(
+        fields.Nested(schema, error_messages={"type": schemas.NOT_AN_OBJECT,
+                                              "null": schemas.NOT_AN_OBJECT}),
+        error_messages={"invalid": "Input should be a valid list",
+                        "null": "Input should be a valid list",
+                        "required": schemas.FIELD_REQUIRED}, **kwargs)
+
+
+# -- the fixture document ------------------------------------------------------------------
+
+
+class FixtureScoreSchema(ControlSchema):
+    """A score as the API shows it (TraceScoreResponse), loaded as the store's row."""
+
+    id = UUIDText(allow_none=True, load_default=None)
+    trace_id = UUIDText(required=True)
+    name = Text(required=True, max_length=COLUMN_LENGTH)
+    value = Text(required=True, allow_none=True, max_length=COLUMN_LENGTH)
+    status = Choice(STATUSES, load_default="SUCCESS")
+    source = Choice(SOURCES, load_default="ANNOTATION")
+    data_type = Choice(DATA_TYPES, load_default="NUMERIC")
+    project_id = UUIDText(allow_none=True, load_default=None)
+    eval_run_id = UUIDText(allow_none=True, load_default=None)
+    author_user_id = Text(allow_none=True, load_default=None, max_length=COLUMN_LENGTH)
+    reason = Text(allow_none=True, load_default=None)
+    environment = Text(allow_none=True, load_default=None, max_length=COLUMN_LENGTH)
+    config_id = Text(allow_none=True, load_default=None, max_length=COLUMN_LENGTH)
+    metadata = JsonObject(load_default=dict)
+    created_at = DateTimeText(allow_none=True, load_default=None)
+    updated_at = DateTimeText(allow_none=True, load_default=None)
+
+    @validates_schema(skip_on_field_errors=True)
+    def check(self, data, **kwargs):
+        if data["value"] is not None:
+            problem = value_problem(data["data_type"], data["value"])
+            if problem:
+                raise ValidationError(f"Value error, {problem}")
+        created, updated = data["created_at"], data["updated_at"]
+        if created is not None and updated is not None and updated < created:
+            raise ValidationError("Value error, updated_at must not be before created_at")
+
+
+class FixtureProjectSchema(ControlSchema):
+    id = UUIDText(allow_none=True, load_default=None)
+    name = ProjectName(allow_none=True, load_default=None)
+    scores = _list_of(FixtureScoreSchema, load_default=list)
+    traces = NotYetSupported(load_default=list)  # EXTENSION POINT (traces)
+
+    @validates_schema(skip_on_field_errors=True)
+    def check(self, data, **kwargs):
+        if data["id"] is None and data["name"] is None:
+            raise ValidationError("Value error, a project needs an id or a name (or both)")
+        errors = {}
+        for index, score in enumerate(data["scores"]):
+            if score["project_id"] is not None and score["project_id"] != data["id"]:
+                errors[index] = {"project_id": ["Value error, a score's project_id must be "
+                                                "the id of the project it is listed under"]}
+        if errors:
+            raise ValidationError({"scores": errors})
+
+
+class FixtureDocumentSchema(ControlSchema):
+    projects = _list_of(FixtureProjectSchema, required=True)
+
+    @validates_schema(skip_on_field_errors=True)
+    def check(self, data, **kwargs):
+        seen: set[str] = set()
+        errors: dict[int, Any] = {}
+        for p, project in enumerate(data["projects"]):
+            for s, score in enumerate(project["scores"]):
+                if score["id"] is None:
+                    continue
+                if score["id"] in seen:
+                    errors.setdefault(p, {"scores": {}})["scores"][s] = {
+                        "id": [f"Value error, score id {score['id']} appears twice"]}
+                seen.add(score["id"])
+        if errors:
+            raise ValidationError({"projects": errors})
+
+
+def score_row(score: dict[str, Any], now: int) -> dict[str, Any]:
+    """A loaded fixture score -> the store's row (without project_id)."""
+    created = score["created_at"] if score["created_at"] is not None else now
+    row = {key: score[key] for key in (
+        "trace_id", "name", "value", "status", "source", "data_type", "eval_run_id",
+        "author_user_id", "reason", "environment", "config_id")}
+    row.update(
+        id=score["id"] or str(uuid.uuid4()),
+        num=schemas.numeric_value(score["data_type"], score["value"]),
+        metadata=json.dumps(score["metadata"], ensure_ascii=False, separators=(",", ":")),
+        created_at=created,
+        updated_at=score["updated_at"] if score["updated_at"] is not None else created)
+    return row
+
+
+class FixtureDumpProjectSchema(Schema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+    scores = fields.List(fields.Nested(schemas.TraceScoreSchema))
+    # EXTENSION POINT (traces): traces = fields.List(fields.Nested(<TraceResponse schema>))
+
+
+class FixtureDumpSchema(Schema):
+    projects = fields.List(fields.Nested(FixtureDumpProjectSchema))
+
+
+class LoadedProjectSchema(Schema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+    scores = fields.Integer()
+
+
+class LoadedSchema(Schema):
+    projects = fields.List(fields.Nested(LoadedProjectSchema))
+
+
+# -- reset, clock, faults, journal ----------------------------------------------------------
+
+
+class ResetSchema(ControlSchema):
+    seed = JsonBool(load_default=False)
+
+
+class ClockSchema(ControlSchema):
+    freeze = DateTimeText()
+    advance_seconds = JsonNumber(minimum=0)
+
+    @validates_schema(skip_on_field_errors=True)
+    def check(self, data, **kwargs):
+        if not data:
+            raise ValidationError("Value error, give freeze, advance_seconds, or both")
+
+
+class ClockStateSchema(Schema):
+    now = schemas.Timestamp()
+    frozen = fields.Boolean()
+
+
+class FaultSchema(ControlSchema):
+    method = HttpMethod(allow_none=True, load_default=None)
+    path = Text(allow_none=True, load_default=None)
+    status = JsonInt(minimum=200, maximum=599, allow_none=True, load_default=None)
+    body = fields.Raw(allow_none=True, load_default=None)
+    headers = StringMap(load_default=dict)
+    delay_ms = JsonInt(minimum=0, maximum=MAX_DELAY_MS, load_default=0)
+    times = JsonInt(minimum=1, allow_none=True, load_default=1)
+    probability = JsonNumber(minimum=0.0, maximum=1.0, load_default=1.0)
+
+    @validates_schema(skip_on_field_errors=True)
+    def check(self, data, **kwargs):
+        if data["status"] is None and not data["delay_ms"]:
+            raise ValidationError("Value error, give a status, a delay_ms, or both")
+        if data["body"] is not None and data["status"] is None:
+            raise ValidationError("Value error, a body needs a status")
+
+
+class FaultOutSchema(Schema):
+    id = fields.String()
+    method = fields.String(allow_none=True)
+    path = fields.String(allow_none=True)
+    status = fields.Integer(allow_none=True)
+    body = fields.Raw(allow_none=True)
+    headers = fields.Dict()
+    delay_ms = fields.Integer()
+    times = fields.Integer(allow_none=True)
+    probability = fields.Float()
+    remaining = fields.Integer(allow_none=True)
+    applied = fields.Integer()
+
+
+class JournalQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    error_messages = {"unknown": "Extra inputs are not permitted"}
+    method = QueryText()
+    path = QueryText()
+
+
+class JournalEntrySchema(Schema):
+    method = fields.String()
+    path = fields.String()
+    query = fields.Dict()
+    headers = fields.Dict()
+    body = fields.Raw(allow_none=True)
+    status = fields.Integer()
+    duration_ms = fields.Float()
+    time = schemas.Timestamp()
+
+
+class JournalSchema(Schema):
+    items = fields.List(fields.Nested(JournalEntrySchema))
+    total = fields.Integer()
+
+
+def reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+fixture_document = FixtureDocumentSchema()
+fixture_dump = FixtureDumpSchema()
+loaded = LoadedSchema()
+reset = ResetSchema()
+clock = ClockSchema()
+clock_state = ClockStateSchema()
+fault = FaultSchema()
+fault_out = FaultOutSchema()
+faults_out = FaultOutSchema(many=True)
+journal_query = JournalQuery()
+journal = JournalSchema()
