@@ -97,8 +97,8 @@ def load_fixtures():
     store = state().store
     now = store.clock.now()
     projects = [{"id": p["id"], "name": p["name"],
-                 "scores": [fake_schemas.score_row(s, now) for s in p["scores"]]}
-                # EXTENSION POINT (traces): pass p["traces"] on to store.load as "traces".
+                 "scores": [fake_schemas.score_row(s, now) for s in p["scores"]],
+                 "traces": p["traces"]}
                 for p in document["projects"]]
     try:
         loaded = store.load(projects)

@@ -28,16 +28,17 @@ import json
 import random
 from typing import Any
 
-from clock import isoformat
+from datetime import datetime
+
+from clock import isoformat, to_micros
 
 METRICS = ("task_completion", "tool_correctness", "argument_correctness", "step_efficiency",
            "confidence", "plan_adherence", "plan_quality", "coherence", "loop_detection")
 DEFAULT_SCORES = 2_000
 DAYS = 14
 
-# EXTENSION POINT (traces): set to True once the store holds traces; `load` then passes the
-# generated traces (TraceCreate dicts with their spans) to the store with the scores.
-INCLUDE_TRACES = False
+# The demo data holds the traces (with their spans) that its scores point at.
+INCLUDE_TRACES = True
 
 SECOND = 1_000_000
 VIRTUAL_NOW = 1_767_286_800 * SECOND  # 2026-01-01T17:00:00Z: the frame the data is made in
@@ -337,6 +338,18 @@ def load(store, project: str, *, scores: int = DEFAULT_SCORES, seed: int | None 
     known = [p["id"] for p in store.projects() if p["name"] == project]
     if known:  # a file database that already has the project (but no scores in it)
         data["project"]["id"] = known[0]
-    # EXTENSION POINT (traces): add "traces": data["traces"] once store.load takes them.
-    (loaded,) = store.load([{**data["project"], "scores": data["scores"]}])
+    traces = [_stored_times(trace, _TRACE_TIMES) for trace in data["traces"]]
+    (loaded,) = store.load([{**data["project"], "scores": data["scores"], "traces": traces}])
     return loaded
+
+
+_TRACE_TIMES = ("started_at", "ended_at")
+_SPAN_TIMES = ("started_at", "ended_at", "completion_start_time")
+
+
+def _stored_times(item: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """A generated TraceCreate (ISO 8601 times) as the store takes it (microseconds)."""
+    out = {**item, **{k: to_micros(datetime.fromisoformat(item[k])) for k in keys if item.get(k)}}
+    if "spans" in item:
+        out["spans"] = [_stored_times(span, _SPAN_TIMES) for span in item["spans"]]
+    return out

@@ -36,9 +36,6 @@ from schemas import (BAD_PROJECT_NAME, COLUMN_LENGTH, DATA_TYPES, PROJECT_NAME, 
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MAX_DELAY_MS = 60_000
-TRACES_NOT_YET = ("Traces are not supported by this version of the fake yet: load scores only "
-                  "(a score's trace_id may name any trace).")
-
 
 class ControlSchema(Schema):
     """A control-API body: strict about unknown keys."""
@@ -161,21 +158,6 @@ class StringMap(fields.Field):
         return value
 
 
-class NotYetSupported(fields.Field):
-    """EXTENSION POINT (traces): replace with
-    `fields.List(fields.Nested(<the TraceCreate schema>), load_default=list)` once the
-    store holds traces.  Until then an empty list passes and anything else is a 422."""
-
-    default_error_messages = {"null": "Input should be a valid list"}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, list):
-            raise ValidationError("Input should be a valid list")
-        if value:
-            raise ValidationError(TRACES_NOT_YET)
-        return value
-
-
 def _list_of(schema: type[Schema], **kwargs) -> fields.List:
     return fields.List(
         fields.Nested(schema, error_messages={"type": schemas.NOT_AN_OBJECT,
@@ -223,7 +205,7 @@ class FixtureProjectSchema(ControlSchema):
     id = UUIDText(allow_none=True, load_default=None)
     name = ProjectName(allow_none=True, load_default=None)
     scores = _list_of(FixtureScoreSchema, load_default=list)
-    traces = NotYetSupported(load_default=list)  # EXTENSION POINT (traces)
+    traces = _list_of(schemas.TraceCreateSchema, load_default=list)  # as POST /traces takes them
 
     @validates_schema(skip_on_field_errors=True)
     def check(self, data, **kwargs):
@@ -276,7 +258,7 @@ class FixtureDumpProjectSchema(Schema):
     id = fields.String()
     name = fields.String(allow_none=True)
     scores = fields.List(fields.Nested(schemas.TraceScoreSchema))
-    # EXTENSION POINT (traces): traces = fields.List(fields.Nested(<TraceResponse schema>))
+    traces = fields.List(fields.Nested(schemas.TraceSchema))
 
 
 class FixtureDumpSchema(Schema):
@@ -287,6 +269,7 @@ class LoadedProjectSchema(Schema):
     id = fields.String()
     name = fields.String(allow_none=True)
     scores = fields.Integer()
+    traces = fields.Integer()
 
 
 class LoadedSchema(Schema):

@@ -629,9 +629,8 @@ class Store:
 
     # -- the whole state: reset, dump, bulk load (the /_fake/ control API and demo data) ------
 
-    # Every table, children first.  EXTENSION POINT (traces): add the span and trace tables
-    # here, before "projects", so that reset empties them too.
-    _TABLES = ("trace_scores", "projects")
+    # Every table, children first.
+    _TABLES = ("trace_scores", "spans", "traces", "projects")
 
     def reset(self) -> None:
         """Empty every table.  An in-memory database is swapped for a fresh one (well under
@@ -659,44 +658,114 @@ class Store:
                                 (project_id,)).fetchone()[0]
 
     def dump(self) -> list[dict[str, Any]]:
-        """Every project (oldest first) with its scores (oldest first), as plain dicts:
-        [{"id", "name", "scores": [score, ...]}].  EXTENSION POINT (traces): add each
-        project's traces (with their spans) as "traces"."""
+        """Every project (oldest first) with its scores and its traces (oldest first, each
+        trace with its spans), as plain dicts: [{"id", "name", "scores", "traces"}]."""
         with self.read() as conn:
             cur = conn.execute("SELECT id, name FROM projects ORDER BY created_at, id")
-            projects = {row[0]: {"id": row[0], "name": row[1], "scores": []} for row in cur}
+            projects = {row[0]: {"id": row[0], "name": row[1], "scores": [], "traces": []} for row in cur}
+
+            def project_of(project_id: str) -> dict[str, Any]:
+                return projects.setdefault(project_id, {"id": project_id, "name": None,
+                                                        "scores": [], "traces": []})
+
             cur = conn.execute(f"{_SELECT} ORDER BY created_at, seq")
             for row in cur.fetchall():
                 score = _row(cur, row)
-                project = projects.setdefault(
-                    score["project_id"], {"id": score["project_id"], "name": None, "scores": []})
-                project["scores"].append(score)
+                project_of(score["project_id"])["scores"].append(score)
+            traces: dict[tuple[str, str], dict[str, Any]] = {}
+            cur = conn.execute(f"SELECT {', '.join(TRACE_COLUMNS)} FROM traces ORDER BY seq")
+            for row in cur.fetchall():
+                trace = self._decode(_row(cur, row), TRACE_JSON)
+                trace["spans"] = []
+                traces[(trace["project_id"], trace["trace_id"])] = trace
+                project_of(trace["project_id"])["traces"].append(trace)
+            cur = conn.execute(f"SELECT project_id, {', '.join(SPAN_COLUMNS)} FROM spans "
+                               f"ORDER BY started_at, seq")
+            for row in cur.fetchall():
+                span = self._decode(_row(cur, row), SPAN_JSON)
+                traces[(span.pop("project_id"), span["trace_id"])]["spans"].append(span)
         return list(projects.values())
 
     def load(self, projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Load projects and their scores in one transaction: all of it or nothing.
 
         Each project is {"id": uuid or None, "name": name or None, "scores": [...],
-        "created_at": micros (optional)}; a project is found by id, else by name, and
-        created when new.  Each score holds every column of SCORE_COLUMNS but
-        `project_id`, which comes from its project.  Returns [{"id", "name", "scores": n}].
+        "traces": [...] (optional), "created_at": micros (optional)}; a project is found by
+        id, else by name, and created when new.  Each score holds every column of
+        SCORE_COLUMNS but `project_id`, which comes from its project.  Each trace is a
+        TraceCreate as loaded (times in microseconds, JSON as objects) with its "spans".
+        Returns [{"id", "name", "scores": n, "traces": n}].
         Raises Conflict for an id or name that is already taken."""
         loaded = []
         try:
             with self.write() as conn:
+                now = self.clock.now()
                 for project in projects:
                     project_id, name = self._claim_project(conn, project)
                     rows = [{**score, "project_id": project_id} for score in project["scores"]]
                     self._insert_scores(conn, rows)
-                    # EXTENSION POINT (traces): insert project["traces"] (and their spans) here.
-                    loaded.append({"id": project_id, "name": name, "scores": len(rows)})
+                    traces = project.get("traces") or []
+                    self._insert_traces(conn, project_id, traces, now)
+                    loaded.append({"id": project_id, "name": name, "scores": len(rows),
+                                   "traces": len(traces)})
         except sqlite3.IntegrityError:
             taken = self._first_taken_score_id(
                 [s["id"] for p in projects for s in p["scores"]])
+            if taken is not None:
+                raise Conflict(f"Trace score {taken} already exists.") from None
+            taken = self._first_taken_trace(projects)
             if taken is None:
                 raise
-            raise Conflict(f"Trace score {taken} already exists.") from None
+            raise Conflict(taken) from None
         return loaded
+
+    def _insert_traces(self, conn: sqlite3.Connection, project_id: str,
+                       traces: list[dict[str, Any]], now: int) -> None:
+        """Bulk insert of new traces with their spans (no merging: an id taken is an error)."""
+        trace_rows, span_rows = [], []
+        for incoming in traces:
+            trace = {c: incoming.get(c) for c in TRACE_COLUMNS}
+            trace.update(trace_id=trace["trace_id"] or str(uuid.uuid4()), project_id=project_id,
+                         metadata=trace["metadata"] or {}, tags=trace["tags"] or [])
+            trace_rows.append({**{c: _json(trace[c]) if c in TRACE_JSON else trace[c]
+                                  for c in TRACE_COLUMNS}, "now": now})
+            for incoming_span in incoming.get("spans") or []:
+                span = {c: incoming_span.get(c) for c in SPAN_COLUMNS}
+                span.update(span_id=span["span_id"] or str(uuid.uuid4()), trace_id=trace["trace_id"],
+                            metadata=span["metadata"] or {})
+                tokens, cost_total = _span_figures(span)
+                span_rows.append({**{c: _json(span[c]) if c in SPAN_JSON else span[c]
+                                     for c in SPAN_COLUMNS},
+                                  "tokens": tokens, "cost_total": cost_total,
+                                  "project_id": project_id, "now": now})
+        conn.executemany(f"INSERT INTO traces ({', '.join(TRACE_COLUMNS)}, created_at, updated_at) "
+                         f"VALUES ({', '.join(':' + c for c in TRACE_COLUMNS)}, :now, :now)", trace_rows)
+        columns = SPAN_COLUMNS + ("tokens", "cost_total")
+        conn.executemany(f"INSERT INTO spans (project_id, {', '.join(columns)}, created_at, updated_at) "
+                         f"VALUES (:project_id, {', '.join(':' + c for c in columns)}, :now, :now)",
+                         span_rows)
+
+    def _first_taken_trace(self, projects: list[dict[str, Any]]) -> str | None:
+        """Which trace (or span) of a failed load is already there, or repeated, as a sentence."""
+        with self.read() as conn:
+            seen_traces, seen_spans = set(), set()
+            for project in projects:
+                project_id = project.get("id")
+                if project_id is None and project.get("name") is not None:
+                    row = conn.execute("SELECT id FROM projects WHERE name = ?", (project["name"],)).fetchone()
+                    project_id = row[0] if row else None
+                for trace in project.get("traces") or []:
+                    key = (project_id or project.get("name"), trace.get("trace_id"))
+                    if trace.get("trace_id") and (key in seen_traces or (project_id and self._trace_exists(
+                            conn, project_id, trace["trace_id"]))):
+                        return f"Trace {trace['trace_id']} already exists."
+                    seen_traces.add(key)
+                    for span in trace.get("spans") or []:
+                        span_key = (key, span.get("span_id"))
+                        if span.get("span_id") and span_key in seen_spans:
+                            return f"Span {span['span_id']} appears twice on trace {trace['trace_id']}."
+                        seen_spans.add(span_key)
+        return None
 
     def _claim_project(self, conn: sqlite3.Connection, project: dict[str, Any]) -> tuple[str, str | None]:
         """The id (and name) of a fixture's project, inserted when new; Conflict when its id

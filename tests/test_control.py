@@ -225,19 +225,57 @@ def test_fixture_shape_errors(ctl, document, field):
     assert field in fields_of(response)
 
 
-def test_traces_in_fixtures_are_a_clear_422_until_the_fake_holds_traces(ctl):
-    document = {"projects": [{"name": "demo", "traces": [{"name": "agent",
-                                                          "started_at": "2026-01-01T00:00:00Z"}],
+FIXTURE_TRACE = {
+    "trace_id": TRACE, "name": "agent", "status": "ERROR", "started_at": "2026-01-01T00:00:00Z",
+    "ended_at": "2026-01-01T00:00:02Z", "session_id": "s1", "tags": ["a"], "metadata": {"m": 1},
+    "input": {"q": "x"}, "spans": [
+        {"span_id": "44444444-4444-4444-8444-444444444444", "name": "llm", "kind": "LLM",
+         "started_at": "2026-01-01T00:00:00.5Z", "ended_at": "2026-01-01T00:00:01.5Z",
+         "token_usage": {"prompt_tokens": 3, "completion_tokens": 4}, "cost": {"total": 0.5}}]}
+
+
+def test_traces_in_fixtures_load_and_show_through_the_api(ctl, api):
+    document = {"projects": [{"name": "demo", "traces": [FIXTURE_TRACE],
                               "scores": [{"trace_id": TRACE, "name": "a", "value": "0.5"}]}]}
     response = ctl.post("/_fake/fixtures", json=document)
+    assert response.status_code == 201
+    (loaded,) = response.get_json()["projects"]
+    assert (loaded["scores"], loaded["traces"]) == (1, 1)
+    trace = api.get(f"/traces/{TRACE}").get_json()
+    assert (trace["name"], trace["status"], trace["session_id"], trace["tags"]) == ("agent", "ERROR", "s1", ["a"])
+    (span,) = trace["spans"]
+    assert (span["name"], span["latency_ms"], span["cost"]) == ("llm", 1000.0, {"total": 0.5})
+    listed = api.get("/traces").get_json()["items"][0]
+    assert (listed["span_count"], listed["total_tokens"], listed["total_cost"]) == (1, 7, 0.5)
+
+
+def test_traces_round_trip_through_dump_and_load(ctl, api):
+    assert ctl.post("/_fake/fixtures", json={"projects": [{"name": "demo", "traces": [FIXTURE_TRACE]}]}).status_code == 201
+    api.post("/traces", json={"name": "second", "started_at": "2026-01-02T00:00:00Z"})
+    dumped = ctl.get("/_fake/fixtures").get_json()
+    assert [t["name"] for t in dumped["projects"][0]["traces"]] == ["agent", "second"]
+    ctl.post("/_fake/reset")
+    assert ctl.post("/_fake/fixtures", json=dumped).status_code == 201
+    assert ctl.get("/_fake/fixtures").get_json() == dumped
+
+
+def test_bad_or_taken_traces_in_fixtures_load_nothing(ctl, api):
+    bad = {"projects": [{"name": "demo", "traces": [{"name": "", "spans": [{"name": "s"}]}],
+                         "scores": [{"trace_id": TRACE, "name": "a", "value": "0.5"}]}]}
+    response = ctl.post("/_fake/fixtures", json=bad)
     assert response.status_code == 422
-    (error,) = response.get_json()["errors"]
-    assert error["field"] == "projects -> 0 -> traces"
-    assert "Traces are not supported" in error["message"]
+    assert fields_of(response) == ["projects -> 0 -> traces -> 0 -> name",
+                                   "projects -> 0 -> traces -> 0 -> started_at",
+                                   "projects -> 0 -> traces -> 0 -> spans -> 0 -> started_at"]
     assert ctl.get("/_fake/fixtures").get_json() == {"projects": []}
-    # an empty list is fine (a dump taken where there are no traces)
-    document["projects"][0]["traces"] = []
-    assert ctl.post("/_fake/fixtures", json=document).status_code == 201
+    api.post("/traces", json={"trace_id": TRACE, "name": "there", "started_at": "2026-01-01"})
+    taken = {"projects": [{"name": "demo", "traces": [FIXTURE_TRACE],
+                           "scores": [{"trace_id": TRACE, "name": "a", "value": "0.5"}]}]}
+    response = ctl.post("/_fake/fixtures", json=taken)
+    assert response.status_code == 409
+    assert response.get_json() == {"detail": f"Trace {TRACE} already exists."}
+    assert api.get(SCORES).get_json()["total"] == 0
+    assert api.get(f"/traces/{TRACE}").get_json()["name"] == "there"
 
 
 def test_fixture_conflicts_are_409_and_load_nothing(ctl, api):

@@ -233,7 +233,7 @@ def test_demo_traces_have_the_trace_create_shape():
                 assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
                 assert span["cost"]["total"] == pytest.approx(span["cost"]["input"] + span["cost"]["output"])
     # turning traces on changes no score
-    without = demo_data.generate("demo", now=1_800_000_000_000_000, scores=300, seed=1)
+    without = demo_data.generate("demo", now=1_800_000_000_000_000, scores=300, seed=1, with_traces=False)
     assert without["scores"] == data["scores"] and without["traces"] == []
 
 
@@ -330,3 +330,28 @@ def test_rate_limited_process(live_server_factory, tmp_path):
     statuses = [requests.get(f"{server.url}{SCORES}", headers=key_headers(), timeout=5) for _ in range(3)]
     assert [r.status_code for r in statuses] == [200, 200, 429]
     assert statuses[-1].json() == {"error": "Rate limit exceeded: 2 per 1 minute"}
+
+
+def test_mock_mode_holds_the_traces_its_scores_point_at(seeded, demo_scores):
+    client = seeded.test_client()
+    listed = client.get("/traces", query_string={"limit": 200}).get_json()
+    (project,) = client.get("/_fake/fixtures").get_json()["projects"]
+    held = {t["trace_id"] for t in project["traces"]}
+    assert listed["total"] == len(held) > 100
+    assert {s["trace_id"] for s in demo_scores} <= held
+    assert {t["status"] for t in listed["items"]} == {"COMPLETED", "ERROR"}
+    assert all(t["span_count"] > 0 for t in listed["items"])
+    trace_id = demo_scores[0]["trace_id"]
+    trace = client.get(f"/traces/{trace_id}").get_json()
+    assert trace["spans"] and trace["session_id"]
+    assert any(s["parent_span_id"] for s in trace["spans"])
+    assert client.get(f"{SCORES}/{trace_id}").get_json()  # the trace's latest scores
+    assert len({t["session_id"] for t in listed["items"]}) < len(listed["items"])  # sessions repeat
+
+
+def test_strict_traces_accepts_every_demo_score():
+    app = mock_app(DEMO_SEED=3, STRICT_TRACES=True)
+    client = app.test_client()
+    trace_id = client.get("/traces", query_string={"limit": 1}).get_json()["items"][0]["trace_id"]
+    assert client.post(SCORES, json={"trace_id": trace_id, "name": "a", "value": "0.5"}).status_code == 201
+    app.extensions["store"].close()
