@@ -22,6 +22,7 @@ from flask import Flask, Response, current_app, g, redirect, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 import schemas
+import ui
 from clock import isoformat
 from schemas import ApiValidationError, BodyParseError, load_parts
 from store import Store
@@ -151,6 +152,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_routes(app)
     register_trace_routes(app)
+    app.register_blueprint(ui.blueprint)  # the demo page: /ui, on the routes above
     return app
 
 
