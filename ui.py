@@ -19,6 +19,7 @@ so the page shows nothing of such a fake until it is given one of its keys.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Iterable
 from urllib.parse import quote, urlencode
@@ -144,6 +145,12 @@ def when(text: str | None) -> str:
 @blueprint.app_template_filter("score")
 def score_number(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
+
+
+@blueprint.app_template_filter("pretty")
+def pretty(value: Any) -> str:
+    """A JSON value of the API, indented for reading (the template escapes it)."""
+    return json.dumps(value, indent=2, ensure_ascii=False)
 
 
 @blueprint.app_template_filter("ms")

@@ -97,13 +97,15 @@ def test_root_redirects_to_the_page_and_neither_needs_credentials(client):
     assert 'id="no-projects"' in text and "No projects yet" in text
 
 
-def test_the_api_still_needs_credentials(client, seeded):
+def test_the_api_still_needs_credentials(client, api, seeded):
     page(client)  # the page works without credentials ...
     for method, path in (("get", SCORES), ("get", f"{ANALYTICS}/summary"), ("get", f"/traces/{T1}"),
                          ("patch", f"{SCORES}/{seeded['a1']['id']}")):
         response = getattr(client, method)(path, json={"value": "0.7"} if method == "patch" else None)
         assert response.status_code == 401  # ... and every API route still refuses without them
         assert response.get_json()["detail"].startswith("Missing credentials.")
+    items = api.get(f"{SCORES}?trace_id={T1}").get_json()["items"]
+    assert [s for s in items if s["id"] == seeded["a1"]["id"]] == [seeded["a1"]]  # unchanged
 
 
 def test_default_project_is_demo_and_the_selector_lists_every_project(client, api, app):
@@ -116,6 +118,12 @@ def test_default_project_is_demo_and_the_selector_lists_every_project(client, ap
     assert f'<option value="{projects["alpha"]}" >alpha</option>' in text
     for chosen in (projects["alpha"], "alpha"):  # by id or by name
         assert f'data-project-id="{projects["alpha"]}"' in page(client, project=chosen)
+    by_id = str(uuid.uuid4())  # a project known only by id (Bearer + X-Project-ID): labelled so
+    bearer = Api(client, {"Authorization": "Bearer t", "X-Project-ID": by_id})
+    made = bearer.score(value="0.3")
+    text = page(client, project=by_id)
+    assert f'<option value="{by_id}" selected>{by_id}</option>' in text
+    assert row_ids(text) == [made["id"]]
 
 
 def test_an_unknown_project_is_a_message_and_creates_nothing(client, api, app):
