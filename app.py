@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 import demo_data
 import mock_server
 import schemas
+import ui
 from clock import isoformat
 from schemas import BAD_PROJECT_NAME, PROJECT_NAME, ApiValidationError, BodyParseError, load_parts
 from store import Store
@@ -166,6 +167,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_routes(app)
     register_trace_routes(app)
     mock_server.install(app)  # the /_fake/ control API, journal, faults, rate limit, demo data
+    app.register_blueprint(ui.blueprint)  # the demo page: /ui, on the routes above
     return app
 
 

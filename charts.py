@@ -1,0 +1,138 @@
+"""The demo page's pictures, as plain geometry that the templates draw.
+
+`trend_chart` and `histogram` turn the JSON of the analytics routes (trend, distribution)
+into SVG coordinates; `timeline` lays a trace's spans out as an indented timeline
+(parent/child by parent_span_id, bars placed by start and end time).  Pure functions of
+the API's JSON: no Flask, no store.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+WIDTH, HEIGHT = 440, 210
+LEFT, RIGHT, TOP, BOTTOM = 44, 24, 14, 42
+PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+MAX_X_LABELS = 6
+
+_LABEL_FORMATS = {"hour": "%m-%d %Hh", "day": "%m-%d", "week": "wk %m-%d"}
+
+
+def _time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _y(fraction: float) -> float:
+    """The y coordinate of a fraction (0 at the bottom of the plot, 1 at the top)."""
+    return round(TOP + (1 - min(max(fraction, 0.0), 1.0)) * PLOT_H, 1)
+
+
+def _spread(count: int, most: int) -> list[int]:
+    """At most `most` indices out of range(count), evenly spread, first and last included."""
+    if count <= most:
+        return list(range(count))
+    step = (count - 1) / (most - 1)
+    return sorted({round(i * step) for i in range(most)})
+
+
+def frame(y_label: str, x_label: str, y_ticks: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"width": WIDTH, "height": HEIGHT, "left": LEFT, "top": TOP, "right": LEFT + PLOT_W,
+            "bottom": TOP + PLOT_H, "y_label": y_label, "x_label": x_label, "y_ticks": y_ticks,
+            "x_label_y": HEIGHT - 4, "y_label_x": 12, "y_label_y": TOP + PLOT_H / 2}
+
+
+def trend_chart(items: list[dict[str, Any]], granularity: str) -> dict[str, Any]:
+    """The trend route's items -> a line over time of the average score (y from 0 to 1),
+    one point per bucket, x in proportion to the bucket's time."""
+    chart = frame("avg score", f"bucket ({granularity}, UTC)",
+                  [{"y": _y(v), "label": f"{v:g}"} for v in (0.0, 0.25, 0.5, 0.75, 1.0)])
+    times = [_time(item["bucket"]).timestamp() for item in items]
+    first, last = (min(times), max(times)) if times else (0.0, 0.0)
+    points = []
+    for item, moment in zip(items, times):
+        share = (moment - first) / (last - first) if last > first else 0.5
+        points.append({"x": round(LEFT + share * PLOT_W, 1), "y": _y(item["avg_score"]),
+                       "avg": item["avg_score"], "count": item["count"], "bucket": item["bucket"],
+                       "label": _time(item["bucket"]).strftime(_LABEL_FORMATS.get(granularity, "%m-%d"))})
+    chart["points"] = points
+    chart["line"] = " ".join(f"{p['x']},{p['y']}" for p in points)
+    chart["x_ticks"] = [{"x": points[i]["x"], "label": points[i]["label"]}
+                        for i in _spread(len(points), MAX_X_LABELS)]
+    return chart
+
+
+def histogram(items: list[dict[str, Any]], buckets: int) -> dict[str, Any]:
+    """The distribution route's items -> one bar per non-empty bucket.  Slots 1..n cover
+    [0, 1) in equal steps; a value of exactly 1.0 (bucket n + 1) gets a slot of its own."""
+    slots = list(range(1, buckets + 1))
+    extra = sorted({item["bucket"] for item in items} - set(slots))
+    slots = [k for k in extra if k < 1] + slots + [k for k in extra if k > buckets]
+    slot_w = PLOT_W / len(slots)
+    tallest = max((item["count"] for item in items), default=0)
+    top_count = max(tallest, 1)
+    ticks = sorted({0, top_count // 2, top_count}) if top_count > 1 else [0, 1]
+    chart = frame("count", "score", [{"y": _y(v / top_count), "label": str(v)} for v in ticks])
+    bars = []
+    for item in items:
+        index = slots.index(item["bucket"])
+        height = item["count"] / top_count * PLOT_H
+        bars.append({"x": round(LEFT + index * slot_w + 1, 1), "width": round(max(slot_w - 2, 1), 1),
+                     "y": round(TOP + PLOT_H - height, 1), "height": round(height, 1),
+                     "count": item["count"], "text_x": round(LEFT + (index + 0.5) * slot_w, 1),
+                     "range": (f"= {item['bucket_min']:g}" if item["bucket_min"] == item["bucket_max"]
+                               else f"[{item['bucket_min']:g}, {item['bucket_max']:g})")})
+    chart["bars"] = bars
+    # Labels at the edges of the regular slots (0 .. 1), thinned out when there are many.
+    first = slots.index(1)
+    edges = _spread(buckets + 1, MAX_X_LABELS + 5)
+    chart["x_ticks"] = [{"x": round(LEFT + (first + k) * slot_w, 1), "label": f"{k / buckets:g}"}
+                        for k in edges]
+    if buckets + 1 in slots:
+        chart["x_ticks"].append({"x": round(LEFT + (slots.index(buckets + 1) + 0.5) * slot_w, 1),
+                                 "label": "=1"})
+    return chart
+
+
+def timeline(trace: dict[str, Any] | None, spans: list[dict[str, Any]]) -> dict[str, Any]:
+    """A trace (GET /traces/{id}) and its spans -> rows in tree order (each span under its
+    parent, siblings by start time), each with its depth and its bar as percentages of the
+    whole time range.  A span whose parent is not on the trace is drawn as a root."""
+    moments = [_time(s["started_at"]) for s in spans] + [_time(s["ended_at"]) for s in spans]
+    if trace:
+        moments += [_time(trace["started_at"]), _time(trace["ended_at"])]
+    moments = [m.timestamp() for m in moments if m is not None]
+    start = min(moments, default=0.0)
+    end = max(moments, default=0.0)
+    total = end - start if end > start else 1.0
+
+    def bar(started: str, ended: str | None) -> dict[str, Any]:
+        begin = _time(started).timestamp()
+        finish = _time(ended).timestamp() if ended else end
+        return {"left": round((begin - start) / total * 100, 2),
+                "width": round(max((finish - begin) / total * 100, 0.4), 2), "open": ended is None}
+
+    ids = {s["span_id"] for s in spans}
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for span in sorted(spans, key=lambda s: _time(s["started_at"])):
+        parent = span["parent_span_id"] if span["parent_span_id"] in ids else None
+        children.setdefault(parent, []).append(span)
+
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+
+    def walk(parent: str | None, depth: int) -> None:
+        for span in children.get(parent, []):
+            if span["span_id"] in seen:
+                continue
+            seen.add(span["span_id"])
+            rows.append({"span": span, "depth": depth, "bar": bar(span["started_at"], span["ended_at"])})
+            walk(span["span_id"], depth + 1)
+
+    walk(None, 0)
+    for span in spans:  # spans caught in a parent cycle: shown as roots, not lost
+        if span["span_id"] not in seen:
+            children[span["span_id"] + "/root"] = [span]
+            walk(span["span_id"] + "/root", 0)
+    trace_bar = bar(trace["started_at"], trace["ended_at"]) if trace else None
+    return {"rows": rows, "trace_bar": trace_bar, "duration_ms": round((end - start) * 1000, 1)}

@@ -1,0 +1,259 @@
+"""The demo page: see, chart and annotate a project's trace scores in the browser.
+
+    /                    redirects to /ui
+    /ui                  scores table (the list route's filters, pagination, inline edit)
+                         and charts per metric (summary, trend, distribution)
+    /ui/traces/<id>      a trace, its spans as an indented timeline, its latest scores
+    POST /ui/key         remember an API key for the page (a cookie), for a fake run with --api-key
+
+The page has no data path of its own.  Every figure on it comes from the API's routes:
+the views send internal requests through the app (`call_api`: a WSGI call, with
+`Authorization: Bearer` + `X-Project-ID` of the chosen project) and render the JSON the
+routes answer, so filters, validation and error messages are exactly the API's.  Inline
+annotation is `PATCH /evaluations/trace-scores/{id}` sent by the browser (static/ui.js).
+The pages themselves need no credentials; the project comes from a selector of the
+projects the fake knows (`Store.projects()`).  The token the page sends is the key saved
+with POST /ui/key, else a fixed one, which a fake started with --api-key refuses (401),
+so the page shows nothing of such a fake until it is given one of its keys.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Iterable
+from urllib.parse import quote, urlencode
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from werkzeug.test import Client
+
+import charts
+import schemas
+
+UI_TOKEN = "pandaprobe-fake-ui"  # the bearer token the page sends when it has no saved key
+KEY_COOKIE = "pandaprobe_fake_key"
+SCORES = "/evaluations/trace-scores"
+ANALYTICS = "/evaluations/analytics/trace-scores"
+FILTERS = ("name", "source", "status", "data_type", "trace_id", "date_from", "date_to")
+PAGE_SIZES = ("20", "50", "100", "200")
+DEFAULT_PAGE_SIZE = "20"
+CHART_BUCKETS = "10"
+
+blueprint = Blueprint("ui", __name__, template_folder="templates", static_folder="static",
+                      static_url_path="/ui/static")
+
+
+# -- the API, called through the app ----------------------------------------------------------
+
+
+class Answer:
+    """What an API route answered: its status and its JSON body."""
+
+    def __init__(self, status: int, body: Any):
+        self.status, self.body = status, body
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def detail(self) -> str:
+        if isinstance(self.body, dict) and isinstance(self.body.get("detail"), str):
+            return self.body["detail"]
+        return f"HTTP {self.status}"
+
+    @property
+    def messages(self) -> list[str]:
+        """The messages of a validation error, as `field: message` (the API's own words)."""
+        errors = self.body.get("errors") if isinstance(self.body, dict) else None
+        return [f"{e['field']}: {e['message']}" if e.get("field") else e["message"]
+                for e in errors or () if isinstance(e, dict)]
+
+
+def page_token() -> str:
+    """The bearer token the page uses: the key saved with POST /ui/key, else UI_TOKEN."""
+    saved = request.cookies.get(KEY_COOKIE, "").strip()
+    return saved if saved and saved.isascii() and saved.isprintable() else UI_TOKEN
+
+
+def call_api(method: str, path: str, project_id: str,
+             query: Iterable[tuple[str, str]] | None = None) -> Answer:
+    """One request to the API's own route, dispatched through the app (no network)."""
+    app = current_app._get_current_object()
+    headers = {"Authorization": f"Bearer {page_token()}", "X-Project-ID": project_id,
+               "X-Request-ID": g.get("request_id", ""), "User-Agent": "pandaprobe-fake-ui"}
+    with app.app_context():  # a context of its own, so the inner request's `g` is not this one's
+        response = Client(app).open(path, method=method, query_string=urlencode(list(query or ())),
+                                    headers=headers,
+                                    environ_base={"REMOTE_ADDR": request.remote_addr or "127.0.0.1"})
+    return Answer(response.status_code, response.get_json(silent=True))
+
+
+# -- helpers for the views -----------------------------------------------------------------------
+
+
+def choose_project() -> tuple[list[dict[str, Any]], dict[str, Any] | None, str | None]:
+    """(the projects the fake knows, the chosen one, a problem to show).  `?project=` takes
+    an id or a name; without it, the project named `demo` or else the oldest."""
+    projects = current_app.extensions["store"].projects()
+    for project in projects:
+        project["label"] = project["name"] or project["id"]
+    wanted = request.args.get("project", "").strip()
+    if not projects:
+        return projects, None, None
+    if not wanted:
+        demo = [p for p in projects if p["name"] == "demo"]
+        return projects, (demo or projects)[0], None
+    for key in ("id", "name"):
+        for project in projects:
+            if project[key] == wanted:
+                return projects, project, None
+    return projects, None, f"The fake knows no project {wanted!r}. Choose one above."
+
+
+def last(name: str, default: str = "") -> str:
+    values = request.args.getlist(name)
+    return values[-1] if values else default
+
+
+def chosen(names: Iterable[str]) -> list[tuple[str, str]]:
+    """The page's query parameters among `names` that have a value, in order, repeats kept
+    (the API decides which of a repeated one counts, as it does for any client)."""
+    names = set(names)
+    return [(k, v) for k, v in request.args.items(multi=True) if k in names and v != ""]
+
+
+def page_url(endpoint: str = "ui.scores_page", **changes: Any) -> str:
+    """This page's URL with some parameters changed (None drops one)."""
+    args = {k: v for k, v in request.args.items() if v != ""}
+    args.setdefault("project", g.get("ui_project"))
+    args.update(changes)
+    return url_for(endpoint, **{k: v for k, v in args.items() if v not in (None, "")})
+
+
+@blueprint.app_template_filter("when")
+def when(text: str | None) -> str:
+    """An ISO timestamp of the API -> `2026-11-26 21:03:05` (UTC)."""
+    if not text:
+        return "—"
+    try:
+        return datetime.fromisoformat(text).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return text
+
+
+@blueprint.app_template_filter("score")
+def score_number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+@blueprint.app_template_filter("pretty")
+def pretty(value: Any) -> str:
+    """A JSON value of the API, indented for reading (the template escapes it)."""
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@blueprint.app_template_filter("ms")
+def duration(ms: float | None) -> str:
+    """A duration in milliseconds, for reading: `514 ms`, `2.06 s`."""
+    if ms is None:
+        return "…"
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
+
+
+@blueprint.app_context_processor
+def helpers() -> dict[str, Any]:
+    return {"page_url": page_url, "ui_token": page_token}
+
+
+# -- the views ------------------------------------------------------------------------------------
+
+
+@blueprint.get("/")
+def root():
+    return redirect(url_for("ui.scores_page"))
+
+
+@blueprint.post("/ui/key")
+def save_key():
+    """Remember the API key the page sends (a cookie of this browser); empty forgets it."""
+    key = request.form.get("key", "").strip()
+    response = redirect(url_for("ui.scores_page", project=request.form.get("project") or None))
+    if key:
+        response.set_cookie(KEY_COOKIE, key, httponly=False, samesite="Strict")
+    else:
+        response.delete_cookie(KEY_COOKIE)
+    return response
+
+
+@blueprint.get("/ui")
+def scores_page():
+    projects, project, problem = choose_project()
+    context: dict[str, Any] = {"projects": projects, "project": project, "problem": problem,
+                               "schemas": schemas, "page_sizes": PAGE_SIZES}
+    if project is None:
+        return render_template("scores.html", **context)
+    pid = g.ui_project = project["id"]
+    dates = chosen(("date_from", "date_to"))
+    granularity = last("granularity", "day")
+    limit = last("limit", DEFAULT_PAGE_SIZE)
+
+    # the metric names for the filter (all of them), and the summary for the charts (in range)
+    names = call_api("GET", f"{ANALYTICS}/summary", pid)
+    summary = call_api("GET", f"{ANALYTICS}/summary", pid, dates) if dates else names
+    listing = call_api("GET", SCORES, pid, chosen(FILTERS) + [("limit", limit)]
+                       + chosen(("offset",)))
+    metrics = []
+    if summary.ok:
+        only = last("name") or None
+        for item in summary.body:
+            if only is not None and item["metric_name"] != only:
+                continue
+            metric = {"summary": item, "trend": None, "distribution": None}
+            if item["avg_score"] is not None:  # there are NUMERIC, SUCCESS scores to chart
+                query = [("metric_name", item["metric_name"])] + dates
+                metric["trend"] = call_api("GET", f"{ANALYTICS}/trend", pid,
+                                           query + [("granularity", granularity)])
+                metric["distribution"] = call_api("GET", f"{ANALYTICS}/distribution", pid,
+                                                  query + [("buckets", CHART_BUCKETS)])
+                if metric["trend"].ok:
+                    metric["trend_chart"] = charts.trend_chart(metric["trend"].body, granularity)
+                if metric["distribution"].ok:
+                    metric["histogram"] = charts.histogram(metric["distribution"].body,
+                                                           int(CHART_BUCKETS))
+            metrics.append(metric)
+        metrics.sort(key=lambda m: m["summary"]["avg_score"] is None)  # charted ones first
+
+    pages = None
+    if listing.ok:
+        body = listing.body
+        offset, size, total = body["offset"], body["limit"], body["total"]
+        count = max((total + size - 1) // size, 1)
+        pages = {"first": offset + 1, "last": offset + len(body["items"]), "total": total,
+                 "number": offset // size + 1, "count": count,
+                 # past the end, "newer" goes back to the last page there is
+                 "prev": (page_url(offset=max(min(offset - size, (count - 1) * size), 0) or None)
+                          if offset > 0 else None),
+                 "next": page_url(offset=offset + size) if offset + size < total else None}
+    metric_names = sorted(({item["metric_name"] for item in names.body} if names.ok else set())
+                          | ({last("name")} if last("name") else set()))
+    context.update(names=names, summary=summary, listing=listing, metrics=metrics, pages=pages,
+                   metric_names=metric_names, granularity=granularity, limit=limit,
+                   filters={k: last(k) for k in FILTERS})
+    return render_template("scores.html", **context)
+
+
+@blueprint.get("/ui/traces/<trace_id>")
+def trace_page(trace_id: str):
+    projects, project, problem = choose_project()
+    context: dict[str, Any] = {"projects": projects, "project": project, "problem": problem,
+                               "trace_id": trace_id}
+    if project is None:
+        return render_template("trace.html", **context)
+    segment = quote(trace_id, safe="")
+    trace = call_api("GET", f"/traces/{segment}", project["id"])
+    scores = call_api("GET", f"{SCORES}/{segment}", project["id"])
+    body = trace.body if trace.ok else None
+    context.update(trace=trace, scores=scores,
+                   timeline=charts.timeline(body, body["spans"]) if body else None)
+    return render_template("trace.html", **context)
