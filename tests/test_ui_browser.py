@@ -22,9 +22,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 ARTIFACTS = ROOT / "test-artifacts"
-# Once `python app.py --mock` exists (the mock-mode issue), set this to True: the fake then
-# starts with its own demo data set and nothing is seeded.
-MOCK = False
+# True: `python app.py --mock`, with its own demo data set and nothing seeded (what the issue
+# asks for).  False: a file database seeded by tests/demo_seed.py through the API.
+MOCK = True
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
@@ -147,7 +147,7 @@ def test_switching_project(page, server):
 
 
 def test_inline_edit_is_saved_through_the_api(page, server):
-    page.goto("/ui")
+    page.goto("/ui?data_type=NUMERIC&status=SUCCESS")
     http = api_for(page, server)
     row, score_id, trace_id = editable_row(page, annotated=False)
     before = stored(http, score_id, trace_id)
@@ -171,7 +171,7 @@ def test_inline_edit_is_saved_through_the_api(page, server):
 
 @pytest.mark.parametrize("data_type, bad", [("NUMERIC", "1.5"), ("BOOLEAN", "yes")])
 def test_a_bad_value_shows_the_apis_message_and_changes_nothing(page, server, data_type, bad):
-    page.goto("/ui")
+    page.goto(f"/ui?data_type={data_type}&status=SUCCESS")
     http = api_for(page, server)
     row, score_id, trace_id = editable_row(page, data_type)
     before = stored(http, score_id, trace_id)
