@@ -3,6 +3,7 @@ locked", and the final state is exactly what the acknowledged requests imply."""
 
 import random
 import threading
+import time
 import uuid
 
 import requests
@@ -57,10 +58,15 @@ def test_concurrent_writers(live_server_factory, tmp_path):
                     failures.append((r.status_code, r.text[:200]))
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
+    started = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    elapsed = time.perf_counter() - started
+    print(f"\n{THREADS} threads x {OPS} requests in {elapsed:.1f} s ({THREADS * OPS / elapsed:.0f} req/s): "
+          f"{len(created)} created, {len(patches)} patches of the hot score, {len(deleted)} deleted, "
+          f"{len(failures)} failures")
 
     assert failures == []
     total = setup.get(base, params={"limit": 1}).json()["total"]
