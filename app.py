@@ -21,6 +21,7 @@ from typing import Any, Callable
 from flask import Flask, Response, current_app, g, redirect, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
+import openapi
 import schemas
 from clock import isoformat
 from schemas import ApiValidationError, BodyParseError, load_parts
@@ -106,6 +107,7 @@ def project_scoped(view: Callable) -> Callable:
     def wrapper(**kwargs):
         return view(resolve_project(), **kwargs)
 
+    wrapper.requires_project = True  # read by openapi: security, 401 and 422 documented
     return wrapper
 
 
@@ -131,7 +133,7 @@ def not_found(score_id: str) -> ApiError:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app.  `config` keys: DATABASE (file path, or None for in-memory),
     API_KEYS (accepted keys; empty accepts any), MAX_CONTENT_LENGTH (bytes)."""
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.config.update(DATABASE=DEFAULT_DB, API_KEYS=(), MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY)
     app.config.update(config or {})
     app.config["API_KEYS"] = frozenset(app.config["API_KEYS"] or ())
@@ -144,6 +146,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_request_hooks(app)
     register_error_handlers(app)
     register_routes(app)
+    openapi.register(app, title="PandaProbe API (pandaprobe-fake)", version=VERSION,
+                     description="pandaprobe-fake: a local stand-in for the hosted PandaProbe API.")
     return app
 
 
@@ -219,12 +223,14 @@ def register_routes(app: Flask) -> None:
     analytics = "/evaluations/analytics/trace-scores"
 
     @app.get("/health")
+    @openapi.operation("health", responses={200: schemas.health})
     def health():
         return json_response(schemas.health.dump({
             "status": "healthy", "version": VERSION, "environment": "fake",
             "timestamp": isoformat(store().clock.now())}))
 
     @app.post(scores)
+    @openapi.operation("evaluations", body=schemas.score_create, responses={201: schemas.trace_score})
     @project_scoped
     def create_trace_score(project_id: str):
         (body,) = load_parts((schemas.score_create, request_body(), "body"))
@@ -237,6 +243,7 @@ def register_routes(app: Flask) -> None:
         return json_response(schemas.trace_score.dump(score), 201)
 
     @app.get(scores)
+    @openapi.operation("evaluations", query=schemas.score_list_query, responses={200: schemas.score_page})
     @project_scoped
     def list_trace_scores(project_id: str):
         (args,) = load_parts((schemas.score_list_query, query(), "query"))
@@ -246,6 +253,7 @@ def register_routes(app: Flask) -> None:
             {"items": items, "total": total, "limit": limit, "offset": offset}))
 
     @app.get(scores + "/<trace_id>")
+    @openapi.operation("evaluations", path=schemas.trace_id_path, responses={200: schemas.trace_scores})
     @project_scoped
     def get_scores_for_trace(project_id: str, trace_id: str):
         (path,) = load_parts((schemas.trace_id_path, {"trace_id": trace_id}, "path"))
@@ -253,6 +261,8 @@ def register_routes(app: Flask) -> None:
         return json_response(schemas.trace_scores.dump(items))
 
     @app.patch(scores + "/<score_id>")
+    @openapi.operation("evaluations", path=schemas.score_id_path, body=schemas.score_update,
+                       responses={200: schemas.trace_score, 404: schemas.error})
     @project_scoped
     def update_trace_score(project_id: str, score_id: str):
         path, body = load_parts((schemas.score_id_path, {"score_id": score_id}, "path"),
@@ -278,6 +288,8 @@ def register_routes(app: Flask) -> None:
         return json_response(schemas.trace_score.dump(updated))
 
     @app.delete(scores + "/<score_id>")
+    @openapi.operation("evaluations", path=schemas.score_id_path,
+                       responses={204: None, 404: schemas.error})
     @project_scoped
     def delete_trace_score(project_id: str, score_id: str):
         (path,) = load_parts((schemas.score_id_path, {"score_id": score_id}, "path"))
@@ -286,6 +298,7 @@ def register_routes(app: Flask) -> None:
         return no_content()
 
     @app.get(analytics + "/summary")
+    @openapi.operation("evaluations", query=schemas.date_range_query, responses={200: schemas.summary_items})
     @project_scoped
     def get_trace_score_analytics_summary(project_id: str):
         (args,) = load_parts((schemas.date_range_query, query(), "query"))
@@ -293,6 +306,7 @@ def register_routes(app: Flask) -> None:
         return json_response(schemas.summary_items.dump(items))
 
     @app.get(analytics + "/trend")
+    @openapi.operation("evaluations", query=schemas.trend_query, responses={200: schemas.trend_items})
     @project_scoped
     def get_trace_score_analytics_trend(project_id: str):
         (args,) = load_parts((schemas.trend_query, query(), "query"))
@@ -301,6 +315,8 @@ def register_routes(app: Flask) -> None:
         return json_response(schemas.trend_items.dump(items))
 
     @app.get(analytics + "/distribution")
+    @openapi.operation("evaluations", query=schemas.distribution_query,
+                       responses={200: schemas.distribution_items})
     @project_scoped
     def get_trace_score_analytics_distribution(project_id: str):
         (args,) = load_parts((schemas.distribution_query, query(), "query"))

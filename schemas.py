@@ -414,6 +414,9 @@ class RequestSchema(Schema):
 class ScoreCreateSchema(RequestSchema):
     """Body of POST /evaluations/trace-scores (CreateTraceScoreRequest)."""
 
+    class Meta(RequestSchema.Meta):
+        title = "CreateTraceScoreRequest"
+
     trace_id = UUIDText(required=True)
     name = Text(required=True, max_length=COLUMN_LENGTH)
     value = Text(required=True, max_length=COLUMN_LENGTH)
@@ -432,6 +435,9 @@ class ScoreCreateSchema(RequestSchema):
 class ScoreUpdateSchema(RequestSchema):
     """Body of PATCH /evaluations/trace-scores/{score_id} (UpdateTraceScoreRequest).
     Every field is optional; a null one is dropped (null leaves the field alone)."""
+
+    class Meta(RequestSchema.Meta):
+        title = "UpdateTraceScoreRequest"
 
     value = Text(allow_none=True, max_length=COLUMN_LENGTH)
     reason = Text(allow_none=True)
@@ -499,81 +505,87 @@ class StoredJson(fields.Field):
 class TraceScoreSchema(Schema):
     """TraceScoreResponse: always all 16 keys."""
 
-    id = fields.String()
-    trace_id = fields.String()
-    name = fields.String()
-    value = fields.String(allow_none=True)
-    status = fields.String()
-    source = fields.String()
-    created_at = Timestamp()
-    project_id = fields.String()
-    data_type = fields.String()
-    eval_run_id = fields.String(allow_none=True)
-    author_user_id = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
-    environment = fields.String(allow_none=True)
-    config_id = fields.String(allow_none=True)
-    metadata = StoredJson()
-    updated_at = Timestamp()
+    class Meta:
+        title = "TraceScoreResponse"
+
+    id = UUIDText(required=True)
+    trace_id = UUIDText(required=True)
+    name = fields.String(required=True)
+    value = fields.String(required=True, allow_none=True)
+    status = Choice(STATUSES, required=True)
+    source = Choice(SOURCES, required=True)
+    created_at = Timestamp(required=True)
+    project_id = UUIDText(required=True)
+    data_type = Choice(DATA_TYPES, required=True)
+    eval_run_id = UUIDText(required=True, allow_none=True)
+    author_user_id = fields.String(required=True, allow_none=True)
+    reason = fields.String(required=True, allow_none=True)
+    environment = fields.String(required=True, allow_none=True)
+    config_id = fields.String(required=True, allow_none=True)
+    metadata = StoredJson(required=True)
+    updated_at = Timestamp(required=True)
 
 
 class ScorePageSchema(Schema):
     """PaginatedResponse[TraceScoreResponse]."""
 
-    items = fields.List(fields.Nested(TraceScoreSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+    class Meta:
+        title = "PaginatedResponse[TraceScoreResponse]"
+
+    items = fields.List(fields.Nested(TraceScoreSchema), required=True)
+    total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
 
 
 class ScoreSummaryItemSchema(Schema):
-    metric_name = fields.String()
-    avg_score = fields.Float(allow_none=True)
-    min_score = fields.Float(allow_none=True)
-    max_score = fields.Float(allow_none=True)
-    median_score = fields.Float(allow_none=True)
-    success_count = fields.Integer()
-    failed_count = fields.Integer()
-    latest_score_at = Timestamp(allow_none=True)
+    metric_name = fields.String(required=True)
+    avg_score = fields.Float(required=True, allow_none=True)
+    min_score = fields.Float(required=True, allow_none=True)
+    max_score = fields.Float(required=True, allow_none=True)
+    median_score = fields.Float(required=True, allow_none=True)
+    success_count = fields.Integer(required=True)
+    failed_count = fields.Integer(required=True)
+    latest_score_at = Timestamp(required=True, allow_none=True)
 
 
 class ScoreTrendItemSchema(Schema):
-    bucket = Timestamp(allow_none=True)
-    metric_name = fields.String()
-    avg_score = fields.Float()
-    count = fields.Integer()
+    bucket = Timestamp(required=True, allow_none=True)
+    metric_name = fields.String(required=True)
+    avg_score = fields.Float(required=True)
+    count = fields.Integer(required=True)
 
 
 class ScoreDistributionItemSchema(Schema):
-    bucket = fields.Integer()
-    bucket_min = fields.Float()
-    bucket_max = fields.Float()
-    count = fields.Integer()
+    bucket = fields.Integer(required=True)
+    bucket_min = fields.Float(required=True)
+    bucket_max = fields.Float(required=True)
+    count = fields.Integer(required=True)
 
 
 class HealthSchema(Schema):
-    status = fields.String()
-    version = fields.String()
-    environment = fields.String()
-    timestamp = fields.String()
+    status = fields.String(required=True)
+    version = fields.String(required=True)
+    environment = fields.String(required=True)
+    timestamp = fields.String(required=True)
 
 
 class ErrorSchema(Schema):
     """A domain error: {"detail": "<sentence>"}."""
 
-    detail = fields.String()
+    detail = fields.String(required=True)
 
 
 class ValidationErrorItemSchema(Schema):
-    field = fields.String()
-    message = fields.String()
+    field = fields.String(required=True)
+    message = fields.String(required=True)
 
 
 class ValidationErrorSchema(Schema):
     """The real server's 422 body for a request that fails validation."""
 
-    detail = fields.String()
-    errors = fields.List(fields.Nested(ValidationErrorItemSchema))
+    detail = fields.String(required=True)
+    errors = fields.List(fields.Nested(ValidationErrorItemSchema), required=True)
 
 
 # Instances used by the routes (schemas hold no per-request state).
@@ -592,3 +604,4 @@ summary_items = ScoreSummaryItemSchema(many=True)
 trend_items = ScoreTrendItemSchema(many=True)
 distribution_items = ScoreDistributionItemSchema(many=True)
 health = HealthSchema()
+error = ErrorSchema()
