@@ -85,10 +85,10 @@ class Operation:
     """What `@operation` records on a view."""
 
     tag: str
-    responses: dict[int, Schema | None]
+    responses: dict[int, Any]
     path: Schema | None = None
     query: Schema | None = None
-    body: Schema | None = None
+    body: Any = None
     summary: str | None = None
     description: str | None = None
     operation_id: str | None = None
@@ -99,11 +99,13 @@ class Undocumented:
     reason: str
 
 
-def operation(tag: str, *, responses: dict[int, Schema | None], path: Schema | None = None,
-              query: Schema | None = None, body: Schema | None = None, summary: str | None = None,
+def operation(tag: str, *, responses: dict[int, Any], path: Schema | None = None,
+              query: Schema | None = None, body: Any = None, summary: str | None = None,
               description: str | None = None, operation_id: str | None = None) -> Callable:
     """Document a view: its tag, the schemas it loads its path/query/body with, and its
-    responses (status -> the schema its body is dumped with, None for no body).  Error
+    responses (status -> the schema its body is dumped with, None for no body).  A body or
+    response may also be a JSON Schema dict holding schemas, e.g. `{"type": "array", "items":
+    schemas.SpanCreateSchema, "maxItems": 500}`; `Schema(many=True)` is an array too.  Error
     responses that follow from the rest are added by themselves (see the module's doc)."""
 
     def decorate(view: Callable) -> Callable:

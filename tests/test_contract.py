@@ -75,6 +75,23 @@ def test_a_documented_route_appears_by_itself(app):
     assert "security" not in op  # not project-scoped
 
 
+def test_array_bodies_and_responses(app):
+    @app.post("/evaluations/batch/<thing_id>")
+    @openapi.operation("evaluations", path=ThingPath(), responses={201: schemas.trace_scores},
+                       body={"type": "array", "items": schemas.ScoreCreateSchema, "maxItems": 500})
+    def create_batch(thing_id):
+        pass
+
+    document = openapi.build_document(app, title="t", version="v")
+    op = document["paths"]["/evaluations/batch/{thing_id}"]["post"]
+    assert op["requestBody"]["content"]["application/json"]["schema"] == {
+        "type": "array", "items": {"$ref": "#/components/schemas/CreateTraceScoreRequest"},
+        "maxItems": 500}
+    assert op["responses"]["201"]["content"]["application/json"]["schema"] == {
+        "type": "array", "items": {"$ref": "#/components/schemas/TraceScoreResponse"}}
+    assert sorted(op["responses"]) == ["201", "400", "413", "422"]
+
+
 def test_a_path_schema_must_name_the_rule_variables(app):
     @app.get("/evaluations/others/<other_id>")
     @openapi.operation("evaluations", path=ThingPath(), responses={200: None})
