@@ -280,7 +280,10 @@ class JsonObject(fields.Field):
         return value
 
 
-_INTEGER = re.compile(r"\s*[+-]?\d+(?:_\d+)*(?:\.0*)?\s*")
+# Pydantic reads ASCII digits only, and trims Unicode White_Space (not \x1c-\x1f, which
+# Python's \s also takes).
+_WHITE = r"[^\S\x1c-\x1f]*"
+_INTEGER = re.compile(_WHITE + r"[+-]?[0-9]+(?:_[0-9]+)*(?:\.0*)?" + _WHITE)
 
 
 class QueryInt(fields.Field):
@@ -306,10 +309,10 @@ class QueryInt(fields.Field):
         return number
 
 
-_TIMESTAMP = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_TIMESTAMP = re.compile(r"[+-]?\d+(?:\.\d+)?", re.ASCII)  # ASCII digits only, as Pydantic
 _DATETIME = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[Tt _](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,}))?)?"
-    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?)?")
+    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?)?", re.ASCII)
 _DATE_PARTS = (("year", 0, 4), ("month", 5, 7), ("day", 8, 10))
 
 
