@@ -230,7 +230,8 @@ def register_routes(app: Flask) -> None:
             "timestamp": isoformat(store().clock.now())}))
 
     @app.post(scores)
-    @openapi.operation("evaluations", body=schemas.score_create, responses={201: schemas.trace_score})
+    @openapi.operation("evaluations", body=schemas.score_create,
+                       responses={201: schemas.trace_score})
     @project_scoped
     def create_trace_score(project_id: str):
         (body,) = load_parts((schemas.score_create, request_body(), "body"))
@@ -243,7 +244,8 @@ def register_routes(app: Flask) -> None:
         return json_response(schemas.trace_score.dump(score), 201)
 
     @app.get(scores)
-    @openapi.operation("evaluations", query=schemas.score_list_query, responses={200: schemas.score_page})
+    @openapi.operation("evaluations", query=schemas.score_list_query,
+                       responses={200: schemas.score_page})
     @project_scoped
     def list_trace_scores(project_id: str):
         (args,) = load_parts((schemas.score_list_query, query(), "query"))
@@ -253,7 +255,8 @@ def register_routes(app: Flask) -> None:
             {"items": items, "total": total, "limit": limit, "offset": offset}))
 
     @app.get(scores + "/<trace_id>")
-    @openapi.operation("evaluations", path=schemas.trace_id_path, responses={200: schemas.trace_scores})
+    @openapi.operation("evaluations", path=schemas.trace_id_path,
+                       responses={200: schemas.trace_scores})
     @project_scoped
     def get_scores_for_trace(project_id: str, trace_id: str):
         (path,) = load_parts((schemas.trace_id_path, {"trace_id": trace_id}, "path"))
@@ -298,7 +301,8 @@ def register_routes(app: Flask) -> None:
         return no_content()
 
     @app.get(analytics + "/summary")
-    @openapi.operation("evaluations", query=schemas.date_range_query, responses={200: schemas.summary_items})
+    @openapi.operation("evaluations", query=schemas.date_range_query,
+                       responses={200: schemas.summary_items})
     @project_scoped
     def get_trace_score_analytics_summary(project_id: str):
         (args,) = load_parts((schemas.date_range_query, query(), "query"))
@@ -306,7 +310,8 @@ def register_routes(app: Flask) -> None:
         return json_response(schemas.summary_items.dump(items))
 
     @app.get(analytics + "/trend")
-    @openapi.operation("evaluations", query=schemas.trend_query, responses={200: schemas.trend_items})
+    @openapi.operation("evaluations", query=schemas.trend_query,
+                       responses={200: schemas.trend_items})
     @project_scoped
     def get_trace_score_analytics_trend(project_id: str):
         (args,) = load_parts((schemas.trend_query, query(), "query"))

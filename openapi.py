@@ -187,19 +187,23 @@ def openapi_path(rule) -> str:
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
 
 
-def describe(op: Operation, name: str, path: str, method: str, scoped: bool, doc: str | None) -> dict:
+def describe(op: Operation, name: str, path: str, method: str, scoped: bool,
+             doc: str | None) -> dict:
+    """The OpenAPI operation object of one method of a documented route."""
     responses: dict[int, dict] = {}
     for status, schema in sorted(op.responses.items()):
         responses[status] = {"description": DESCRIPTIONS.get(status, "")}
         if schema is not None:
             responses[status]["content"] = _content(schema)
     problem = schemas.ErrorSchema
-    if op.path or op.query or op.body or scoped:
+    loads = [part for part in (op.path, op.query, op.body) if part is not None]
+    if loads or scoped:
         responses.setdefault(422, {"description": DESCRIPTIONS[422], "content": _content(
             {"anyOf": [schemas.ValidationErrorSchema, problem]})})
-    if op.body:
+    if op.body is not None:
         for status in (400, 413):
-            responses.setdefault(status, {"description": DESCRIPTIONS[status], "content": _content(problem)})
+            responses.setdefault(status, {"description": DESCRIPTIONS[status],
+                                          "content": _content(problem)})
     if scoped:
         responses.setdefault(401, {"description": DESCRIPTIONS[401], "content": _content(problem)})
 
@@ -214,10 +218,10 @@ def describe(op: Operation, name: str, path: str, method: str, scoped: bool, doc
     if scoped:
         out["security"] = PROJECT_SECURITY
     parameters = [{"in": where, "schema": schema}
-                  for where, schema in (("path", op.path), ("query", op.query)) if schema]
+                  for where, schema in (("path", op.path), ("query", op.query)) if schema is not None]
     if parameters:
         out["parameters"] = parameters
-    if op.body:
+    if op.body is not None:
         out["requestBody"] = {"required": True, "content": _content(op.body)}
     out["responses"] = {str(status): responses[status] for status in sorted(responses)}
     return out

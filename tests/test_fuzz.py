@@ -11,7 +11,7 @@ The fake's test-only /_fake/ routes (tag `fake`: reset, faults, clock...) are le
 them would reset the data or inject the faults they exist for.
 
 Bounded for CI (FUZZ_MAX_EXAMPLES per operation, default 50, fixed FUZZ_SEED; ~20 s for both).  A long run:
-    FUZZ_MAX_EXAMPLES=1000 FUZZ_SEED=$RANDOM python -m pytest -q -s tests/test_fuzz.py
+    FUZZ_MAX_EXAMPLES=2000 FUZZ_SEED=$RANDOM python -m pytest -q -s tests/test_fuzz.py
 """
 
 from __future__ import annotations
