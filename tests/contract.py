@@ -144,7 +144,9 @@ def schema_facts(schema: Any, document: dict, prefix: str, out: dict, depth: int
         others = [b for b in branches if _types(b) != ["null"]]
         rest = {k: v for k, v in schema.items() if k != keyword}
         if len(others) == 1 and len(others) < len(branches):  # X | null
-            schema = {**others[0], **rest, "type": [*_types(others[0]), "null"]}
+            schema = {**others[0], **rest}
+            if _types(others[0]):  # (an untyped X is anything, null included)
+                schema["type"] = [*_types(others[0]), "null"]
             break
         out[f"{prefix}.{keyword}"] = len(branches)
         for i, branch in enumerate(branches):

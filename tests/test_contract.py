@@ -243,3 +243,23 @@ def test_the_document_does_not_depend_on_the_database(tmp_path):
     finally:
         one.extensions["store"].close()
         two.extensions["store"].close()
+
+
+def facts(schema, document=None):
+    out = {}
+    contract.schema_facts(schema, document or {}, "s", out)
+    return out
+
+
+def test_the_comparison_reads_equivalent_schemas_alike():
+    nullable = facts({"type": ["string", "null"], "format": "uuid"})
+    assert facts({"anyOf": [{"type": "string", "format": "uuid"}, {"type": "null"}]}) == nullable
+    assert facts({"type": "string", "enum": ["A", None]}) == facts(
+        {"anyOf": [{"type": "string", "enum": ["A"]}, {"type": "null"}]})
+    assert facts({"anyOf": [{}, {"type": "null"}]}) == facts({}) == {"s.type": ["any"]}
+    document = {"components": {"schemas": {"G": {"type": "string", "enum": ["day", "week"]}}}}
+    assert facts({"$ref": "#/components/schemas/G", "default": "day"}, document) == {
+        "s.type": ["string"], "s.enum": ["day", "week"], "s.default": "day"}
+    assert facts({"type": "object"}) == facts({"type": "object", "additionalProperties": {}})
+    assert facts({"type": "object"}) != facts({"type": "object", "additionalProperties": False})
+    assert facts({"type": "string"}) != facts({"type": ["string", "null"]})
