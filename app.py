@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 import demo_data
 import mock_server
+import openapi
 import schemas
 import ui
 from clock import isoformat
@@ -120,6 +121,7 @@ def project_scoped(view: Callable) -> Callable:
     def wrapper(**kwargs):
         return view(resolve_project(), **kwargs)
 
+    wrapper.requires_project = True  # read by openapi: security, 401 and 422 documented
     return wrapper
 
 
@@ -152,7 +154,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     STRICT_TRACES (a score for a trace the fake does not hold is a 404), MOCK_PROJECT
     (mock mode: the project of requests without credentials or project header), and those
     of mock_server.py (CONTROL, JOURNAL_SIZE, RATE_LIMIT, DEMO_DATA, DEMO_PROJECT, ...)."""
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.config.update(DATABASE=DEFAULT_DB, API_KEYS=(), MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY,
                       STRICT_TRACES=False)
     app.config.update(config or {})
@@ -168,6 +170,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_trace_routes(app)
     mock_server.install(app)  # the /_fake/ control API, journal, faults, rate limit, demo data
     app.register_blueprint(ui.blueprint)  # the demo page: /ui, on the routes above
+    openapi.register(app, title="PandaProbe API (pandaprobe-fake)", version=VERSION,
+                     description="pandaprobe-fake: a local stand-in for the hosted PandaProbe API.")
     return app
 
 
@@ -243,12 +247,15 @@ def register_routes(app: Flask) -> None:
     analytics = "/evaluations/analytics/trace-scores"
 
     @app.get("/health")
+    @openapi.operation("health", responses={200: schemas.health})
     def health():
         return json_response(schemas.health.dump({
             "status": "healthy", "version": VERSION, "environment": "fake",
             "timestamp": isoformat(store().clock.now())}))
 
     @app.post(scores)
+    @openapi.operation("evaluations", body=schemas.score_create,
+                       responses={201: schemas.trace_score})
     @project_scoped
     def create_trace_score(project_id: str):
         (body,) = load_parts((schemas.score_create, request_body(), "body"))
@@ -263,6 +270,8 @@ def register_routes(app: Flask) -> None:
         return json_response(schemas.trace_score.dump(score), 201)
 
     @app.get(scores)
+    @openapi.operation("evaluations", query=schemas.score_list_query,
+                       responses={200: schemas.score_page})
     @project_scoped
     def list_trace_scores(project_id: str):
         (args,) = load_parts((schemas.score_list_query, query(), "query"))
@@ -272,6 +281,8 @@ def register_routes(app: Flask) -> None:
             {"items": items, "total": total, "limit": limit, "offset": offset}))
 
     @app.get(scores + "/<trace_id>")
+    @openapi.operation("evaluations", path=schemas.trace_id_path,
+                       responses={200: schemas.trace_scores})
     @project_scoped
     def get_scores_for_trace(project_id: str, trace_id: str):
         (path,) = load_parts((schemas.trace_id_path, {"trace_id": trace_id}, "path"))
@@ -279,6 +290,8 @@ def register_routes(app: Flask) -> None:
         return json_response(schemas.trace_scores.dump(items))
 
     @app.patch(scores + "/<score_id>")
+    @openapi.operation("evaluations", path=schemas.score_id_path, body=schemas.score_update,
+                       responses={200: schemas.trace_score, 404: schemas.error})
     @project_scoped
     def update_trace_score(project_id: str, score_id: str):
         path, body = load_parts((schemas.score_id_path, {"score_id": score_id}, "path"),
@@ -304,6 +317,8 @@ def register_routes(app: Flask) -> None:
         return json_response(schemas.trace_score.dump(updated))
 
     @app.delete(scores + "/<score_id>")
+    @openapi.operation("evaluations", path=schemas.score_id_path,
+                       responses={204: None, 404: schemas.error})
     @project_scoped
     def delete_trace_score(project_id: str, score_id: str):
         (path,) = load_parts((schemas.score_id_path, {"score_id": score_id}, "path"))
@@ -312,6 +327,8 @@ def register_routes(app: Flask) -> None:
         return no_content()
 
     @app.get(analytics + "/summary")
+    @openapi.operation("evaluations", query=schemas.date_range_query,
+                       responses={200: schemas.summary_items})
     @project_scoped
     def get_trace_score_analytics_summary(project_id: str):
         (args,) = load_parts((schemas.date_range_query, query(), "query"))
@@ -319,6 +336,8 @@ def register_routes(app: Flask) -> None:
         return json_response(schemas.summary_items.dump(items))
 
     @app.get(analytics + "/trend")
+    @openapi.operation("evaluations", query=schemas.trend_query,
+                       responses={200: schemas.trend_items})
     @project_scoped
     def get_trace_score_analytics_trend(project_id: str):
         (args,) = load_parts((schemas.trend_query, query(), "query"))
@@ -327,6 +346,8 @@ def register_routes(app: Flask) -> None:
         return json_response(schemas.trend_items.dump(items))
 
     @app.get(analytics + "/distribution")
+    @openapi.operation("evaluations", query=schemas.distribution_query,
+                       responses={200: schemas.distribution_items})
     @project_scoped
     def get_trace_score_analytics_distribution(project_id: str):
         (args,) = load_parts((schemas.distribution_query, query(), "query"))
@@ -345,6 +366,7 @@ def register_trace_routes(app: Flask) -> None:
         return json_response(schemas.trace.dump(found))
 
     @app.post(traces)
+    @openapi.operation("traces", body=schemas.trace_create, responses={202: schemas.trace_accepted})
     @project_scoped
     def ingest_trace(project_id: str):
         (body,) = load_parts((schemas.trace_create, request_body(), "body"))
@@ -353,6 +375,7 @@ def register_trace_routes(app: Flask) -> None:
             {"trace_id": trace_id, "task_id": str(uuid.uuid4())}), 202)
 
     @app.get(traces)
+    @openapi.operation("traces", query=schemas.trace_list_query, responses={200: schemas.trace_page})
     @project_scoped
     def list_traces(project_id: str):
         (args,) = load_parts((schemas.trace_list_query, query(schemas.trace_list_query), "query"))
@@ -363,12 +386,16 @@ def register_trace_routes(app: Flask) -> None:
             {"items": items, "total": total, "limit": limit, "offset": offset}))
 
     @app.get(traces + "/<trace_id>")
+    @openapi.operation("traces", path=schemas.trace_path,
+                       responses={200: schemas.trace, 404: schemas.error})
     @project_scoped
     def get_trace(project_id: str, trace_id: str):
         (path,) = load_parts((schemas.trace_path, {"trace_id": trace_id}, "path"))
         return stored_trace(project_id, path["trace_id"])
 
     @app.patch(traces + "/<trace_id>")
+    @openapi.operation("traces", path=schemas.trace_path, body=schemas.trace_update,
+                       responses={200: schemas.trace, 404: schemas.error})
     @project_scoped
     def update_trace(project_id: str, trace_id: str):
         path, body = load_parts((schemas.trace_path, {"trace_id": trace_id}, "path"),
@@ -378,6 +405,7 @@ def register_trace_routes(app: Flask) -> None:
         return stored_trace(project_id, path["trace_id"])
 
     @app.delete(traces + "/<trace_id>")
+    @openapi.operation("traces", path=schemas.trace_path, responses={204: None, 404: schemas.error})
     @project_scoped
     def delete_trace(project_id: str, trace_id: str):
         (path,) = load_parts((schemas.trace_path, {"trace_id": trace_id}, "path"))
@@ -386,6 +414,10 @@ def register_trace_routes(app: Flask) -> None:
         return no_content()
 
     @app.post(traces + "/<trace_id>/spans")
+    @openapi.operation("traces", path=schemas.trace_path,
+                       body={"type": "array", "items": schemas.SpanCreateSchema,
+                             "minItems": 1, "maxItems": schemas.MAX_SPANS},
+                       responses={201: schemas.spans_accepted, 404: schemas.error})
     @project_scoped
     def add_spans(project_id: str, trace_id: str):
         path, spans = load_parts((schemas.trace_path, {"trace_id": trace_id}, "path"),
@@ -396,6 +428,8 @@ def register_trace_routes(app: Flask) -> None:
         return json_response(schemas.spans_accepted.dump({"span_ids": span_ids}), 201)
 
     @app.patch(traces + "/<trace_id>/spans/<span_id>")
+    @openapi.operation("traces", path=schemas.span_path, body=schemas.span_update,
+                       responses={200: schemas.span, 404: schemas.error})
     @project_scoped
     def update_span(project_id: str, trace_id: str, span_id: str):
         path, body = load_parts((schemas.span_path, {"trace_id": trace_id, "span_id": span_id}, "path"),

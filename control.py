@@ -26,6 +26,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 import fake_schemas
+import openapi
 import schemas
 from mock_server import CONTROL_PREFIX, state
 from schemas import ApiValidationError, load_parts
@@ -75,6 +76,8 @@ def body(default: Any = None) -> Any:
 
 
 @blueprint.post("/reset")
+@openapi.operation("fake", body=fake_schemas.reset, responses={200: fake_schemas.reset_result},
+                   summary="Reset the fake")
 def reset():
     (args,) = load_parts((fake_schemas.reset, body({}), "body"))
     fake = state()
@@ -86,11 +89,14 @@ def reset():
 
 
 @blueprint.get("/fixtures")
+@openapi.operation("fake", responses={200: fake_schemas.fixture_dump}, summary="Dump the state as fixtures")
 def dump_fixtures():
     return reply(fake_schemas.fixture_dump.dump({"projects": state().store.dump()}))
 
 
 @blueprint.post("/fixtures")
+@openapi.operation("fake", body=fake_schemas.fixture_document,
+                   responses={201: fake_schemas.loaded, 409: schemas.error}, summary="Load fixtures")
 def load_fixtures():
     request.max_content_length = FIXTURE_MAX_BODY
     (document,) = load_parts((fake_schemas.fixture_document, body(), "body"))
@@ -111,6 +117,8 @@ def load_fixtures():
 
 
 @blueprint.get("/requests")
+@openapi.operation("fake", query=fake_schemas.journal_query, responses={200: fake_schemas.journal},
+                   summary="The request journal")
 def list_requests():
     (args,) = load_parts((fake_schemas.journal_query, schemas.query_dict(request.args), "query"))
     items = state().journal.entries(args.get("method"), args.get("path"))
@@ -118,6 +126,7 @@ def list_requests():
 
 
 @blueprint.delete("/requests")
+@openapi.operation("fake", responses={204: None}, summary="Clear the request journal")
 def clear_requests():
     state().journal.clear()
     return no_content()
@@ -127,6 +136,8 @@ def clear_requests():
 
 
 @blueprint.post("/faults")
+@openapi.operation("fake", body=fake_schemas.fault, responses={201: fake_schemas.fault_out},
+                   summary="Add a fault")
 def add_fault():
     (spec,) = load_parts((fake_schemas.fault, body(), "body"))
     fault = state().faults.add(spec)
@@ -134,18 +145,22 @@ def add_fault():
 
 
 @blueprint.get("/faults")
+@openapi.operation("fake", responses={200: fake_schemas.fault_list}, summary="List the faults")
 def list_faults():
     faults = [f.as_dict() for f in state().faults.all()]
     return reply({"items": fake_schemas.faults_out.dump(faults), "total": len(faults)})
 
 
 @blueprint.delete("/faults")
+@openapi.operation("fake", responses={204: None}, summary="Clear every fault")
 def clear_faults():
     state().faults.clear()
     return no_content()
 
 
 @blueprint.delete("/faults/<fault_id>")
+@openapi.operation("fake", path=fake_schemas.fault_id_path, responses={204: None, 404: schemas.error},
+                   summary="Remove a fault")
 def remove_fault(fault_id: str):
     if not state().faults.remove(fault_id):
         raise ControlError(404, f"Fault {fault_id} not found.")
@@ -161,11 +176,14 @@ def clock_state() -> Response:
 
 
 @blueprint.get("/clock")
+@openapi.operation("fake", responses={200: fake_schemas.clock_state}, summary="Read the clock")
 def get_clock():
     return clock_state()
 
 
 @blueprint.post("/clock")
+@openapi.operation("fake", body=fake_schemas.clock,
+                   responses={200: fake_schemas.clock_state, 409: schemas.error}, summary="Freeze or advance the clock")
 def set_clock():
     (args,) = load_parts((fake_schemas.clock, body(), "body"))
     clock = state().store.clock
@@ -180,6 +198,7 @@ def set_clock():
 
 
 @blueprint.delete("/clock")
+@openapi.operation("fake", responses={200: fake_schemas.clock_state}, summary="Back to real time")
 def unfreeze_clock():
     state().store.clock.unfreeze()
     return clock_state()

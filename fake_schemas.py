@@ -330,6 +330,20 @@ class FaultOutSchema(Schema):
     applied = fields.Integer()
 
 
+class ResetResultSchema(Schema):
+    seeded = fields.Boolean(required=True)
+    scores = fields.Integer(required=True)
+
+
+class FaultListSchema(Schema):
+    items = fields.List(fields.Nested(FaultOutSchema), required=True)
+    total = fields.Integer(required=True)
+
+
+class FaultIdPath(Schema):
+    fault_id = fields.String(required=True)
+
+
 class JournalQuery(Schema):
     class Meta:
         unknown = RAISE
@@ -372,4 +386,7 @@ fault = FaultSchema()
 fault_out = FaultOutSchema()
 faults_out = FaultOutSchema(many=True)
 journal_query = JournalQuery()
+reset_result = ResetResultSchema()
+fault_list = FaultListSchema()
+fault_id_path = FaultIdPath()
 journal = JournalSchema()

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Mapping
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_dump, validates_schema
 
 from clock import isoformat, to_micros
 
@@ -32,6 +32,9 @@ SPAN_STATUSES = ("UNSET", "OK", "ERROR")
 TRACE_SORTS = ("started_at", "ended_at", "name", "latency", "status")
 SORT_ORDERS = ("asc", "desc")
 MAX_SPANS = 500
+# A PATCH may clear a trace's or span's field with null, but not these (the real server's
+# database refuses it, with a 500).
+CANNOT_CLEAR = "Value error, {} cannot be null: it is always set"
 
 # The real server keeps `name` and `value` in 255-character columns (longer is a 500 there).
 COLUMN_LENGTH = 255
@@ -262,7 +265,8 @@ class Choice(fields.Field):
         self.choices = choices
         quoted = [f"'{c}'" for c in choices]
         self.message = "Input should be " + ", ".join(quoted[:-1]) + " or " + quoted[-1]
-        self.error_messages = {**self.error_messages, "null": self.message}
+        self.error_messages = {**self.error_messages, "null": self.message,
+                               **kwargs.get("error_messages", {})}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if value not in self.choices:
@@ -366,12 +370,6 @@ class ListOf(fields.List):
         return items
 
 
-class Object(fields.Nested):
-    """A nested JSON object loaded by a schema."""
-
-    default_error_messages = {"required": FIELD_REQUIRED, "null": NOT_AN_OBJECT, "type": NOT_AN_OBJECT}
-
-
 class ListBody:
     """A request body that is a JSON array of objects of one schema, with length bounds
     (loaded by load_parts like a schema)."""
@@ -401,7 +399,10 @@ class ListBody:
         return loaded
 
 
-_INTEGER = re.compile(r"\s*[+-]?\d+(?:_\d+)*(?:\.0*)?\s*")
+# Pydantic reads ASCII digits only, and trims Unicode White_Space (not \x1c-\x1f, which
+# Python's \s also takes).
+_WHITE = r"[^\S\x1c-\x1f]*"
+_INTEGER = re.compile(_WHITE + r"[+-]?[0-9]+(?:_[0-9]+)*(?:\.0*)?" + _WHITE)
 
 
 class QueryInt(fields.Field):
@@ -427,10 +428,10 @@ class QueryInt(fields.Field):
         return number
 
 
-_TIMESTAMP = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_TIMESTAMP = re.compile(r"[+-]?\d+(?:\.\d+)?", re.ASCII)  # ASCII digits only, as Pydantic
 _DATETIME = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[Tt _](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,}))?)?"
-    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?)?")
+    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?)?", re.ASCII)
 _DATE_PARTS = (("year", 0, 4), ("month", 5, 7), ("day", 8, 10))
 
 
@@ -563,6 +564,9 @@ class RequestSchema(Schema):
 class ScoreCreateSchema(RequestSchema):
     """Body of POST /evaluations/trace-scores (CreateTraceScoreRequest)."""
 
+    class Meta(RequestSchema.Meta):
+        title = "CreateTraceScoreRequest"
+
     trace_id = UUIDText(required=True)
     name = Text(required=True, max_length=COLUMN_LENGTH)
     value = Text(required=True, max_length=COLUMN_LENGTH)
@@ -581,6 +585,9 @@ class ScoreCreateSchema(RequestSchema):
 class ScoreUpdateSchema(RequestSchema):
     """Body of PATCH /evaluations/trace-scores/{score_id} (UpdateTraceScoreRequest).
     Every field is optional; a null one is dropped (null leaves the field alone)."""
+
+    class Meta(RequestSchema.Meta):
+        title = "UpdateTraceScoreRequest"
 
     value = Text(allow_none=True, max_length=COLUMN_LENGTH)
     reason = Text(allow_none=True)
@@ -665,15 +672,16 @@ class TraceCreateSchema(RequestSchema):
     tags = ListOf(Text(), load_default=list)
     environment = Text(allow_none=True, max_length=255)
     release = Text(allow_none=True, max_length=255)
-    spans = ListOf(Object(SpanCreateSchema), max_items=MAX_SPANS, load_default=list)
+    spans = ListOf(fields.Nested(SpanCreateSchema, error_messages={"null": NOT_AN_OBJECT, "type": NOT_AN_OBJECT}),
+                   max_items=MAX_SPANS, load_default=list)
 
 
 class TraceUpdateSchema(RequestSchema):
     """Body of PATCH /traces/{trace_id} (TraceUpdate).  Only the keys present are loaded:
     null clears a field (metadata and tags to empty); name and status cannot be cleared."""
 
-    name = Text(max_length=512)
-    status = Choice(TRACE_STATUSES)
+    name = Text(max_length=512, error_messages={"null": CANNOT_CLEAR.format("name")})
+    status = Choice(TRACE_STATUSES, error_messages={"null": CANNOT_CLEAR.format("status")})
     input = JsonValue()
     output = JsonValue()
     metadata = JsonObject(allow_none=True)
@@ -688,9 +696,9 @@ class TraceUpdateSchema(RequestSchema):
 class SpanUpdateSchema(RequestSchema):
     """Body of PATCH /traces/{trace_id}/spans/{span_id} (SpanUpdate), as TraceUpdateSchema."""
 
-    name = Text(max_length=512)
-    kind = Choice(SPAN_KINDS)
-    status = Choice(SPAN_STATUSES)
+    name = Text(max_length=512, error_messages={"null": CANNOT_CLEAR.format("name")})
+    kind = Choice(SPAN_KINDS, error_messages={"null": CANNOT_CLEAR.format("kind")})
+    status = Choice(SPAN_STATUSES, error_messages={"null": CANNOT_CLEAR.format("status")})
     input = JsonValue()
     output = JsonValue()
     model = Text(allow_none=True, max_length=255)
@@ -752,56 +760,62 @@ class StoredJson(fields.Field):
 class TraceScoreSchema(Schema):
     """TraceScoreResponse: always all 16 keys."""
 
-    id = fields.String()
-    trace_id = fields.String()
-    name = fields.String()
-    value = fields.String(allow_none=True)
-    status = fields.String()
-    source = fields.String()
-    created_at = Timestamp()
-    project_id = fields.String()
-    data_type = fields.String()
-    eval_run_id = fields.String(allow_none=True)
-    author_user_id = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
-    environment = fields.String(allow_none=True)
-    config_id = fields.String(allow_none=True)
-    metadata = StoredJson(empty={})
-    updated_at = Timestamp()
+    class Meta:
+        title = "TraceScoreResponse"
+
+    id = UUIDText(required=True)
+    trace_id = UUIDText(required=True)
+    name = fields.String(required=True)
+    value = fields.String(required=True, allow_none=True)
+    status = Choice(STATUSES, required=True)
+    source = Choice(SOURCES, required=True)
+    created_at = Timestamp(required=True)
+    project_id = UUIDText(required=True)
+    data_type = Choice(DATA_TYPES, required=True)
+    eval_run_id = UUIDText(required=True, allow_none=True)
+    author_user_id = fields.String(required=True, allow_none=True)
+    reason = fields.String(required=True, allow_none=True)
+    environment = fields.String(required=True, allow_none=True)
+    config_id = fields.String(required=True, allow_none=True)
+    metadata = StoredJson(empty={}, required=True)
+    updated_at = Timestamp(required=True)
 
 
 class ScorePageSchema(Schema):
     """PaginatedResponse[TraceScoreResponse]."""
 
-    items = fields.List(fields.Nested(TraceScoreSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+    class Meta:
+        title = "PaginatedResponse[TraceScoreResponse]"
+
+    items = fields.List(fields.Nested(TraceScoreSchema), required=True)
+    total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
 
 
 class ScoreSummaryItemSchema(Schema):
-    metric_name = fields.String()
-    avg_score = fields.Float(allow_none=True)
-    min_score = fields.Float(allow_none=True)
-    max_score = fields.Float(allow_none=True)
-    median_score = fields.Float(allow_none=True)
-    success_count = fields.Integer()
-    failed_count = fields.Integer()
-    latest_score_at = Timestamp(allow_none=True)
+    metric_name = fields.String(required=True)
+    avg_score = fields.Float(required=True, allow_none=True)
+    min_score = fields.Float(required=True, allow_none=True)
+    max_score = fields.Float(required=True, allow_none=True)
+    median_score = fields.Float(required=True, allow_none=True)
+    success_count = fields.Integer(required=True)
+    failed_count = fields.Integer(required=True)
+    latest_score_at = Timestamp(required=True, allow_none=True)
 
 
 class ScoreTrendItemSchema(Schema):
-    bucket = Timestamp(allow_none=True)
-    metric_name = fields.String()
-    avg_score = fields.Float()
-    count = fields.Integer()
+    bucket = Timestamp(required=True, allow_none=True)
+    metric_name = fields.String(required=True)
+    avg_score = fields.Float(required=True)
+    count = fields.Integer(required=True)
 
 
 class ScoreDistributionItemSchema(Schema):
-    bucket = fields.Integer()
-    bucket_min = fields.Float()
-    bucket_max = fields.Float()
-    count = fields.Integer()
+    bucket = fields.Integer(required=True)
+    bucket_min = fields.Float(required=True)
+    bucket_max = fields.Float(required=True)
+    count = fields.Integer(required=True)
 
 
 def _elapsed_ms(start: int | None, end: int | None) -> float | None:
@@ -812,48 +826,53 @@ class SpanSchema(Schema):
     """SpanResponse, with the computed latency_ms and time_to_first_token_ms.  (The store
     hands traces and spans out with their JSON columns already decoded.)"""
 
-    span_id = fields.String()
-    trace_id = fields.String()
-    parent_span_id = fields.String(allow_none=True)
-    name = fields.String()
-    kind = fields.String()
-    status = fields.String()
-    input = fields.Raw(allow_none=True)
-    output = fields.Raw(allow_none=True)
-    model = fields.String(allow_none=True)
-    token_usage = fields.Raw(allow_none=True)
-    metadata = fields.Raw()
-    started_at = Timestamp()
-    ended_at = Timestamp(allow_none=True)
-    error = fields.String(allow_none=True)
-    completion_start_time = Timestamp(allow_none=True)
-    model_parameters = fields.Raw(allow_none=True)
-    cost = fields.Raw(allow_none=True)
-    latency_ms = fields.Method("_latency")
-    time_to_first_token_ms = fields.Method("_first_token")
+    class Meta:
+        title = "SpanResponse"
 
-    def _latency(self, span):
-        return _elapsed_ms(span["started_at"], span["ended_at"])
+    span_id = UUIDText(required=True)
+    trace_id = UUIDText(required=True)
+    parent_span_id = UUIDText(required=True, allow_none=True)
+    name = fields.String(required=True)
+    kind = Choice(SPAN_KINDS, required=True)
+    status = Choice(SPAN_STATUSES, required=True)
+    input = JsonValue(required=True)
+    output = JsonValue(required=True)
+    model = fields.String(required=True, allow_none=True)
+    token_usage = JsonObject(required=True, allow_none=True)
+    metadata = JsonObject(required=True)
+    started_at = Timestamp(required=True)
+    ended_at = Timestamp(required=True, allow_none=True)
+    error = fields.String(required=True, allow_none=True)
+    completion_start_time = Timestamp(required=True, allow_none=True)
+    model_parameters = JsonObject(required=True, allow_none=True)
+    cost = NumberMap(required=True, allow_none=True)
+    latency_ms = fields.Float(allow_none=True)
+    time_to_first_token_ms = fields.Float(allow_none=True)
 
-    def _first_token(self, span):
-        return _elapsed_ms(span["started_at"], span["completion_start_time"])
+    @pre_dump
+    def figures(self, span, **kwargs):
+        return {**span, "latency_ms": _elapsed_ms(span["started_at"], span["ended_at"]),
+                "time_to_first_token_ms": _elapsed_ms(span["started_at"], span["completion_start_time"])}
 
 
 class TraceSchema(Schema):
     """TraceResponse: a trace with its spans."""
 
-    trace_id = fields.String()
-    project_id = fields.String()
-    name = fields.String()
-    status = fields.String()
-    input = fields.Raw(allow_none=True)
-    output = fields.Raw(allow_none=True)
-    metadata = fields.Raw()
-    started_at = Timestamp()
-    ended_at = Timestamp(allow_none=True)
-    session_id = fields.String(allow_none=True)
-    user_id = fields.String(allow_none=True)
-    tags = fields.Raw()
+    class Meta:
+        title = "TraceResponse"
+
+    trace_id = UUIDText(required=True)
+    project_id = UUIDText(required=True)
+    name = fields.String(required=True)
+    status = Choice(TRACE_STATUSES, required=True)
+    input = JsonValue(required=True)
+    output = JsonValue(required=True)
+    metadata = JsonObject(required=True)
+    started_at = Timestamp(required=True)
+    ended_at = Timestamp(required=True, allow_none=True)
+    session_id = fields.String(required=True, allow_none=True)
+    user_id = fields.String(required=True, allow_none=True)
+    tags = fields.List(fields.String(), required=True)
     environment = fields.String(allow_none=True)
     release = fields.String(allow_none=True)
     spans = fields.List(fields.Nested(SpanSchema))
@@ -862,66 +881,79 @@ class TraceSchema(Schema):
 class TraceListItemSchema(Schema):
     """TraceListItem: a trace without spans, with figures computed over its spans."""
 
-    trace_id = fields.String()
-    name = fields.String()
-    status = fields.String()
-    started_at = Timestamp()
-    ended_at = Timestamp(allow_none=True)
-    session_id = fields.String(allow_none=True)
-    user_id = fields.String(allow_none=True)
-    tags = fields.Raw()
+    class Meta:
+        title = "TraceListItem"
+
+    trace_id = UUIDText(required=True)
+    name = fields.String(required=True)
+    status = Choice(TRACE_STATUSES, required=True)
+    started_at = Timestamp(required=True)
+    ended_at = Timestamp(required=True, allow_none=True)
+    session_id = fields.String(required=True, allow_none=True)
+    user_id = fields.String(required=True, allow_none=True)
+    tags = fields.List(fields.String(), required=True)
     environment = fields.String(allow_none=True)
     release = fields.String(allow_none=True)
-    latency_ms = fields.Method("_latency")
-    span_count = fields.Integer()
-    total_tokens = fields.Integer()
-    total_cost = fields.Float()
+    latency_ms = fields.Float(allow_none=True)
+    span_count = fields.Integer(dump_default=0, load_default=0)  # (load_default: the documented default)
+    total_tokens = fields.Integer(dump_default=0, load_default=0)
+    total_cost = fields.Float(dump_default=0.0, load_default=0.0)
 
-    def _latency(self, trace):
-        return _elapsed_ms(trace["started_at"], trace["ended_at"])
+    @pre_dump
+    def figures(self, trace, **kwargs):
+        return {**trace, "latency_ms": _elapsed_ms(trace["started_at"], trace["ended_at"])}
 
 
 class TracePageSchema(Schema):
     """PaginatedResponse[TraceListItem]."""
 
-    items = fields.List(fields.Nested(TraceListItemSchema))
-    total = fields.Integer()
-    limit = fields.Integer()
-    offset = fields.Integer()
+    class Meta:
+        title = "PaginatedResponse[TraceListItem]"
+
+    items = fields.List(fields.Nested(TraceListItemSchema), required=True)
+    total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
 
 
 class TraceAcceptedSchema(Schema):
-    trace_id = fields.String()
-    task_id = fields.String()
+    class Meta:
+        title = "TraceAccepted"
+
+    trace_id = UUIDText(required=True)
+    task_id = fields.String(required=True)
 
 
 class SpansAcceptedSchema(Schema):
-    span_ids = fields.List(fields.String())
+    class Meta:
+        title = "SpansAccepted"
+
+    span_ids = fields.List(UUIDText(), required=True)
 
 
 class HealthSchema(Schema):
-    status = fields.String()
-    version = fields.String()
-    environment = fields.String()
-    timestamp = fields.String()
+    status = fields.String(required=True)
+    version = fields.String(required=True)
+    environment = fields.String(required=True)
+    timestamp = fields.String(required=True)
 
 
 class ErrorSchema(Schema):
     """A domain error: {"detail": "<sentence>"}."""
 
-    detail = fields.String()
+    detail = fields.String(required=True)
 
 
 class ValidationErrorItemSchema(Schema):
-    field = fields.String()
-    message = fields.String()
+    field = fields.String(required=True)
+    message = fields.String(required=True)
 
 
 class ValidationErrorSchema(Schema):
     """The real server's 422 body for a request that fails validation."""
 
-    detail = fields.String()
-    errors = fields.List(fields.Nested(ValidationErrorItemSchema))
+    detail = fields.String(required=True)
+    errors = fields.List(fields.Nested(ValidationErrorItemSchema), required=True)
 
 
 # Instances used by the routes (schemas hold no per-request state).
@@ -952,3 +984,4 @@ span = SpanSchema()
 trace_page = TracePageSchema()
 trace_accepted = TraceAcceptedSchema()
 spans_accepted = SpansAcceptedSchema()
+error = ErrorSchema()

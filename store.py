@@ -615,6 +615,8 @@ class Store:
         columns = ", ".join(f"t.{c}" for c in TRACE_COLUMNS if c != "project_id")
         with self.read() as conn:
             total = conn.execute(f"SELECT COUNT(*) FROM traces t WHERE {where}", params).fetchone()[0]
+            if offset >= total:  # (also keeps an offset past SQLite's integers out of SQL)
+                return [], total
             cur = conn.execute(
                 f"SELECT {columns}, COUNT(s.seq) AS span_count,"
                 f" COALESCE(SUM(s.tokens), 0) AS total_tokens,"

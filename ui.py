@@ -28,6 +28,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from werkzeug.test import Client
 
 import charts
+import openapi
 import schemas
 
 UI_TOKEN = "pandaprobe-fake-ui"  # the bearer token the page sends when it has no saved key
@@ -170,11 +171,13 @@ def helpers() -> dict[str, Any]:
 
 
 @blueprint.get("/")
+@openapi.undocumented("the HTML demo page, not part of the API")
 def root():
     return redirect(url_for("ui.scores_page"))
 
 
 @blueprint.post("/ui/key")
+@openapi.undocumented("the HTML demo page, not part of the API")
 def save_key():
     """Remember the API key the page sends (a cookie of this browser); empty forgets it."""
     key = request.form.get("key", "").strip()
@@ -187,6 +190,7 @@ def save_key():
 
 
 @blueprint.get("/ui")
+@openapi.undocumented("the HTML demo page, not part of the API")
 def scores_page():
     projects, project, problem = choose_project()
     context: dict[str, Any] = {"projects": projects, "project": project, "problem": problem,
@@ -244,6 +248,7 @@ def scores_page():
 
 
 @blueprint.get("/ui/traces/<trace_id>")
+@openapi.undocumented("the HTML demo page, not part of the API")
 def trace_page(trace_id: str):
     projects, project, problem = choose_project()
     context: dict[str, Any] = {"projects": projects, "project": project, "problem": problem,

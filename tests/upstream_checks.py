@@ -1,0 +1,34 @@
+"""A schemathesis check for the run against upstream's document (SCHEMATHESIS_HOOKS):
+a request that document allows must not be refused by the fake, unless the real server
+refuses it too or breaks on it (contract.REJECTIONS, contract.NOT_FOUND)."""
+
+from __future__ import annotations
+
+import re
+
+import schemathesis
+
+import contract
+
+EXPLAINED = [re.compile(pattern) for pattern, _ in contract.REJECTIONS]
+
+
+@schemathesis.check
+def accepts_what_upstream_accepts(ctx, response, case):
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive or response.status_code < 400:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if response.status_code == 404 and re.match(contract.NOT_FOUND, str(detail)):
+        return None
+    if response.status_code == 422 and isinstance(body, dict):
+        messages = [error.get("message", "") for error in body.get("errors", [])] or [str(detail)]
+        if all(any(p.search(m) for p in EXPLAINED) for m in messages):
+            return None
+    raise AssertionError(
+        f"upstream's document allows this request but the fake answered "
+        f"{response.status_code} {body}")
