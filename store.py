@@ -53,9 +53,13 @@ CREATE INDEX IF NOT EXISTS ix_scores_project_created
 -- latest score per metric of one trace, and the trace_id filter
 CREATE INDEX IF NOT EXISTS ix_scores_project_trace
     ON trace_scores (project_id, trace_id, name, created_at);
--- the name filter and every analytics route (they all go by metric name)
+-- the name filter, newest first
 CREATE INDEX IF NOT EXISTS ix_scores_project_name
     ON trace_scores (project_id, name, created_at);
+-- the analytics routes, read from the index alone: summary scans it in metric order, trend and
+-- distribution take the NUMERIC/SUCCESS range of one metric, the median walks it by `num`
+CREATE INDEX IF NOT EXISTS ix_scores_analytics
+    ON trace_scores (project_id, name, status, data_type, num, created_at);
 """
 
 # Columns of a score as the store hands it out (the response keys, plus `num`).
