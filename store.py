@@ -56,6 +56,9 @@ CREATE INDEX IF NOT EXISTS ix_scores_project_trace
 -- the name filter, newest first
 CREATE INDEX IF NOT EXISTS ix_scores_project_name
     ON trace_scores (project_id, name, created_at);
+-- the status filter, newest first
+CREATE INDEX IF NOT EXISTS ix_scores_project_status
+    ON trace_scores (project_id, status, created_at);
 -- the analytics routes, read from the index alone: summary scans it in metric order, trend and
 -- distribution take the NUMERIC/SUCCESS range of one metric, the median walks it by `num`
 CREATE INDEX IF NOT EXISTS ix_scores_analytics
@@ -70,17 +73,17 @@ SCORE_COLUMNS = (
 )
 _SELECT = "SELECT " + ", ".join(SCORE_COLUMNS) + " FROM trace_scores"
 
-# Filters of the list route: name -> SQL condition on one parameter.
+# Filters of the list route: name -> (column, operator) of a condition on one parameter.
 _LIST_FILTERS = {
-    "trace_id": "trace_id = ?",
-    "name": "name = ?",
-    "source": "source = ?",
-    "status": "status = ?",
-    "data_type": "data_type = ?",
-    "eval_run_id": "eval_run_id = ?",
-    "environment": "environment = ?",
-    "date_from": "created_at >= ?",
-    "date_to": "created_at < ?",
+    "trace_id": ("trace_id", "="),
+    "name": ("name", "="),
+    "source": ("source", "="),
+    "status": ("status", "="),
+    "data_type": ("data_type", "="),
+    "eval_run_id": ("eval_run_id", "="),
+    "environment": ("environment", "="),
+    "date_from": ("created_at", ">="),
+    "date_to": ("created_at", "<"),
 }
 
 _DAY = 86_400_000_000
@@ -242,24 +245,38 @@ class Store:
             return cur.rowcount > 0
 
     @staticmethod
-    def _where(project_id: str, filters: dict[str, Any]) -> tuple[str, list[Any]]:
+    def _where(project_id: str, filters: dict[str, Any],
+               unindexed: tuple[str, ...] = ()) -> tuple[str, list[Any]]:
+        """The WHERE clause of the list filters.  A column in `unindexed` is written `+column`,
+        which keeps SQLite from reaching for an index on it (the answer is the same)."""
         clauses, params = ["project_id = ?"], [project_id]
-        for key, condition in _LIST_FILTERS.items():
+        for key, (column, operator) in _LIST_FILTERS.items():
             if filters.get(key) is not None:
-                clauses.append(condition)
+                clauses.append(f"{'+' if column in unindexed else ''}{column} {operator} ?")
                 params.append(filters[key])
         return " AND ".join(clauses), params
 
     def list_scores(self, project_id: str, filters: dict[str, Any], limit: int,
                     offset: int) -> tuple[list[dict[str, Any]], int]:
         where, params = self._where(project_id, filters)
+        # The page is read newest first through the index that fits the filters best, which
+        # SQLite cannot tell without statistics:
+        order, unindexed = "created_at DESC, seq DESC", ()
+        if filters.get("trace_id") is not None:
+            # a trace has a handful of scores: find them by ix_scores_project_trace and sort
+            # them, rather than walk the whole project newest-first looking for them
+            order = "+created_at DESC, seq DESC"
+        elif filters.get("name") is not None:
+            # walk the metric newest first (ix_scores_project_name), not every score of a status
+            unindexed = ("status",)
+        page_where, page_params = self._where(project_id, filters, unindexed)
         with self.read() as conn:
             total = conn.execute(f"SELECT COUNT(*) FROM trace_scores WHERE {where}", params).fetchone()[0]
             items: list[dict[str, Any]] = []
             if offset < total:
                 cur = conn.execute(
-                    f"{_SELECT} WHERE {where} ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?",
-                    (*params, limit, offset))
+                    f"{_SELECT} WHERE {page_where} ORDER BY {order} LIMIT ? OFFSET ?",
+                    (*page_params, limit, offset))
                 items = [_row(cur, r) for r in cur.fetchall()]
         return items, total
 
