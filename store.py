@@ -18,6 +18,7 @@ import uuid
 from typing import Any, Iterable, Iterator
 
 from clock import Clock
+from storecache import COUNT, MISSING, PROJECT, StoreCache
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
@@ -110,6 +111,7 @@ class Store:
         self._all_lock = threading.Lock()
         self._shared: sqlite3.Connection | None = None
         self._shared_lock = threading.RLock()
+        self._cache = StoreCache()
         if self.path is None:
             self._shared = self._open(":memory:")
         with self._connection() as conn:
@@ -146,16 +148,38 @@ class Store:
             yield conn
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken at once (BEGIN IMMEDIATE), committed or rolled back."""
+    def write(self, known: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE), committed or rolled back.
+
+        The store's caches (storecache.py) are dropped after it, unless the caller says it is
+        `known`: it only adds, edits or removes scores (or adds a project) and reports every
+        change in a project's number of scores with `_counted` inside the block."""
         with self._connection() as conn:
-            conn.execute("BEGIN IMMEDIATE")
+            self._local.counts = counts = {}
+            self._cache.write_began(known)
+            committed = False
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+                committed = True
+            finally:
+                self._cache.write_ended(known, committed, counts)
+
+    def _counted(self, project_id: str, change: int) -> None:
+        """Inside a known write: the project now holds `change` more scores."""
+        counts = self._local.counts
+        counts[project_id] = counts.get(project_id, 0) + change
+
+    def clear_caches(self) -> None:
+        """Forget what the store remembers between requests (project ids by name, score
+        counts).  Writes through `write()` keep it right by themselves; call this after
+        changing the database any other way."""
+        self._cache.clear()
 
     def close(self) -> None:
         with self._all_lock:
@@ -164,6 +188,7 @@ class Store:
                     conn.close()
             self._all.clear()
         self._local = threading.local()
+        self._cache.clear()
 
     # -- projects -----------------------------------------------------------------------
 
@@ -173,7 +198,7 @@ class Store:
             row = conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
         if row:
             return row[0]
-        with self.write() as conn:
+        with self.write(known=True) as conn:
             conn.execute("INSERT OR IGNORE INTO projects (id, name, created_at) VALUES (?, ?, ?)",
                          (str(uuid.uuid4()), name, self.clock.now()))
             return conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()[0]
@@ -183,7 +208,7 @@ class Store:
         with self.read() as conn:
             if conn.execute("SELECT 1 FROM projects WHERE id = ?", (project_id,)).fetchone():
                 return
-        with self.write() as conn:
+        with self.write(known=True) as conn:
             conn.execute("INSERT OR IGNORE INTO projects (id, name, created_at) VALUES (?, NULL, ?)",
                          (project_id, self.clock.now()))
 
@@ -203,8 +228,9 @@ class Store:
             "eval_run_id": None, "author_user_id": None, "environment": None, "config_id": None,
             "created_at": now, "updated_at": now, **fields,
         }
-        with self.write() as conn:
+        with self.write(known=True) as conn:
             self._insert_scores(conn, [score])
+            self._counted(project_id, 1)
         return {k: score[k] for k in SCORE_COLUMNS}
 
     def insert_scores(self, scores: Iterable[dict[str, Any]]) -> int:
@@ -230,7 +256,7 @@ class Store:
         """Apply `changes` (columns -> values) and stamp updated_at; None if no such score."""
         changes = {**changes, "updated_at": self.clock.now()}
         assignments = ", ".join(f"{column} = ?" for column in changes)
-        with self.write() as conn:
+        with self.write(known=True) as conn:
             cur = conn.execute(
                 f"UPDATE trace_scores SET {assignments} WHERE id = ? AND project_id = ? "
                 f"RETURNING {', '.join(SCORE_COLUMNS)}",
@@ -239,9 +265,11 @@ class Store:
             return _row(cur, row) if row else None
 
     def delete_score(self, project_id: str, score_id: str) -> bool:
-        with self.write() as conn:
+        with self.write(known=True) as conn:
             cur = conn.execute("DELETE FROM trace_scores WHERE id = ? AND project_id = ?",
                                (score_id, project_id))
+            if cur.rowcount > 0:
+                self._counted(project_id, -1)
             return cur.rowcount > 0
 
     @staticmethod
@@ -271,7 +299,15 @@ class Store:
             unindexed = ("status",)
         page_where, page_params = self._where(project_id, filters, unindexed)
         with self.read() as conn:
-            total = conn.execute(f"SELECT COUNT(*) FROM trace_scores WHERE {where}", params).fetchone()[0]
+            if len(params) == 1:  # no filter: the project's count, remembered across requests
+                total, token = self._cache.get(COUNT, project_id)
+                if total is MISSING:
+                    total = conn.execute(f"SELECT COUNT(*) FROM trace_scores WHERE {where}",
+                                         params).fetchone()[0]
+                    self._cache.put(COUNT, project_id, total, token)
+            else:
+                total = conn.execute(f"SELECT COUNT(*) FROM trace_scores WHERE {where}",
+                                     params).fetchone()[0]
             items: list[dict[str, Any]] = []
             if offset < total:
                 cur = conn.execute(
