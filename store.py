@@ -193,24 +193,34 @@ class Store:
     # -- projects -----------------------------------------------------------------------
 
     def project_id_for_name(self, name: str) -> str:
-        """The id of the project of that name, created on first use."""
-        with self.read() as conn:
-            row = conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
-        if row:
-            return row[0]
-        with self.write(known=True) as conn:
-            conn.execute("INSERT OR IGNORE INTO projects (id, name, created_at) VALUES (?, ?, ?)",
-                         (str(uuid.uuid4()), name, self.clock.now()))
-            return conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()[0]
+        """The id of the project of that name, created on first use (remembered)."""
+        project_id, token = self._cache.get(PROJECT, name)
+        if project_id is MISSING:
+            with self.read() as conn:
+                row = conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
+            if row:
+                project_id = row[0]
+            else:
+                with self.write(known=True) as conn:
+                    conn.execute("INSERT OR IGNORE INTO projects (id, name, created_at) VALUES (?, ?, ?)",
+                                 (str(uuid.uuid4()), name, self.clock.now()))
+                    project_id = conn.execute("SELECT id FROM projects WHERE name = ?",
+                                              (name,)).fetchone()[0]
+            self._cache.put(PROJECT, name, project_id, token)
+        return project_id
 
     def remember_project_id(self, project_id: str) -> None:
         """Record a project known only by id (the Bearer + X-Project-ID way in)."""
+        known, token = self._cache.get(PROJECT, ("id", project_id))
+        if known is not MISSING:
+            return
         with self.read() as conn:
-            if conn.execute("SELECT 1 FROM projects WHERE id = ?", (project_id,)).fetchone():
-                return
-        with self.write(known=True) as conn:
-            conn.execute("INSERT OR IGNORE INTO projects (id, name, created_at) VALUES (?, NULL, ?)",
-                         (project_id, self.clock.now()))
+            row = conn.execute("SELECT 1 FROM projects WHERE id = ?", (project_id,)).fetchone()
+        if not row:
+            with self.write(known=True) as conn:
+                conn.execute("INSERT OR IGNORE INTO projects (id, name, created_at) VALUES (?, NULL, ?)",
+                             (project_id, self.clock.now()))
+        self._cache.put(PROJECT, ("id", project_id), True, token)
 
     def projects(self) -> list[dict[str, Any]]:
         with self.read() as conn:

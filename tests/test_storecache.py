@@ -168,3 +168,14 @@ def test_the_api_total_follows_posts_and_deletes(api, other_api):
     api.score()
     assert api.get(SCORES).get_json()["total"] == 3
     assert other_api.get(SCORES).get_json()["total"] == 1
+
+
+def test_a_project_known_by_id_is_recorded_again_after_a_reset(store):
+    project_id = str(uuid.uuid4())
+    store.remember_project_id(project_id)
+    store.remember_project_id(project_id)
+    assert [p["id"] for p in store.projects()] == [project_id]
+    with store.write() as conn:
+        conn.execute("DELETE FROM projects")
+    store.remember_project_id(project_id)
+    assert [p["id"] for p in store.projects()] == [project_id]
