@@ -489,38 +489,72 @@ class Timestamp(fields.Field):
         return isoformat(value)
 
 
+def _stored_object(value: Any) -> Any:
+    if value == "{}":  # most metadata: no need to parse it
+        return {}
+    return json.loads(value) if isinstance(value, str) else (value or {})
+
+
 class StoredJson(fields.Field):
     """JSON text as stored -> the object it holds."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return json.loads(value) if isinstance(value, str) else (value or {})
+        return _stored_object(value)
+
+
+class Stored(fields.Field):
+    """A value of a score as the store hands it out: the store gives plain dicts holding
+    every column, already of the response's types (text or None), so this field reads its
+    key straight from the dict instead of marshmallow's general attribute lookup -- the
+    lookup was most of the cost of dumping a page of 50 scores.  (No `attribute` or
+    `data_key`: the response key is the column name.)"""
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        return self._serialize(obj.get(attr), attr, obj, **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+class StoredTimestamp(Stored):
+    """A stored time (int microseconds), written as Timestamp writes it."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return isoformat(value)
+
+
+class StoredObject(Stored):
+    """A stored JSON object (text), read as StoredJson reads it."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return _stored_object(value)
 
 
 class TraceScoreSchema(Schema):
     """TraceScoreResponse: always all 16 keys."""
 
-    id = fields.String()
-    trace_id = fields.String()
-    name = fields.String()
-    value = fields.String(allow_none=True)
-    status = fields.String()
-    source = fields.String()
-    created_at = Timestamp()
-    project_id = fields.String()
-    data_type = fields.String()
-    eval_run_id = fields.String(allow_none=True)
-    author_user_id = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
-    environment = fields.String(allow_none=True)
-    config_id = fields.String(allow_none=True)
-    metadata = StoredJson()
-    updated_at = Timestamp()
+    id = Stored()
+    trace_id = Stored()
+    name = Stored()
+    value = Stored()
+    status = Stored()
+    source = Stored()
+    created_at = StoredTimestamp()
+    project_id = Stored()
+    data_type = Stored()
+    eval_run_id = Stored()
+    author_user_id = Stored()
+    reason = Stored()
+    environment = Stored()
+    config_id = Stored()
+    metadata = StoredObject()
+    updated_at = StoredTimestamp()
 
 
 class ScorePageSchema(Schema):
     """PaginatedResponse[TraceScoreResponse]."""
 
-    items = fields.List(fields.Nested(TraceScoreSchema))
+    items = fields.Nested(TraceScoreSchema, many=True)
     total = fields.Integer()
     limit = fields.Integer()
     offset = fields.Integer()
