@@ -101,6 +101,11 @@ def _row(cur: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
     return dict(zip((d[0] for d in cur.description), row))
 
 
+def _score(row: tuple) -> dict[str, Any]:
+    """A row of SCORE_COLUMNS as a score dict."""
+    return dict(zip(SCORE_COLUMNS, row))
+
+
 class Store:
     def __init__(self, path: str | None = None, clock: Clock | None = None) -> None:
         """`path` is a file name, or None (or ':memory:') for an in-memory database."""
@@ -259,7 +264,7 @@ class Store:
         with self.read() as conn:
             cur = conn.execute(f"{_SELECT} WHERE id = ? AND project_id = ?", (score_id, project_id))
             row = cur.fetchone()
-            return _row(cur, row) if row else None
+            return _score(row) if row else None
 
     def update_score(self, project_id: str, score_id: str,
                      changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -272,7 +277,7 @@ class Store:
                 f"RETURNING {', '.join(SCORE_COLUMNS)}",
                 (*changes.values(), score_id, project_id))
             row = cur.fetchone()
-            return _row(cur, row) if row else None
+            return _score(row) if row else None
 
     def delete_score(self, project_id: str, score_id: str) -> bool:
         with self.write(known=True) as conn:
@@ -323,7 +328,7 @@ class Store:
                 cur = conn.execute(
                     f"{_SELECT} WHERE {page_where} ORDER BY {order} LIMIT ? OFFSET ?",
                     (*page_params, limit, offset))
-                items = [_row(cur, r) for r in cur.fetchall()]
+                items = [_score(r) for r in cur.fetchall()]
         return items, total
 
     def latest_scores_for_trace(self, project_id: str, trace_id: str) -> list[dict[str, Any]]:
@@ -335,7 +340,7 @@ class Store:
             rows = cur.fetchall()
             latest: dict[str, dict[str, Any]] = {}
             for r in rows:
-                score = _row(cur, r)
+                score = _score(r)
                 latest.setdefault(score["name"], score)
         return list(latest.values())
 
