@@ -415,8 +415,9 @@ def route_plan(trace_id: str, n: int) -> list[tuple[str, str, Callable, Callable
 
 def load(url: str, clients: int, seconds: float, check: bool) -> tuple[int, int, list[str]]:
     """`clients` threads, each on its own keep-alive connection, cycling POST, PATCH (of that
-    score), GET list, GET latest-per-trace until the time is up.  Returns (requests, errors,
-    the first few error descriptions)."""
+    score), GET list, GET latest-per-trace (of that trace) until the time is up; a trace gets
+    five metrics, then the client moves on to a new one.  Returns (requests per second,
+    errors, the first few error descriptions)."""
     counts, errors, problems = [0] * clients, [0] * clients, []
     stop = threading.Event()
     barrier = threading.Barrier(clients + 1)
@@ -427,11 +428,14 @@ def load(url: str, clients: int, seconds: float, check: bool) -> tuple[int, int,
         trace = str(uuid.uuid4())
         barrier.wait()
         score_id = str(uuid.uuid4())
-        step = 0
+        step, cycle = 0, 0
         while not stop.is_set():
             try:
                 if step == 0:
-                    status, data = conn.request("POST", SCORES, score_body(rng, trace, METRICS[k % 9]))
+                    if cycle % 5 == 0:
+                        trace = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+                    status, data = conn.request("POST", SCORES, score_body(rng, trace, METRICS[cycle % 5]))
+                    cycle += 1
                     ok = status == 201
                     if ok and check:
                         score_id = json.loads(data)["id"]
