@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 import schemas
 from clock import isoformat
+from fastjson import FastJSONProvider
 from schemas import ApiValidationError, BodyParseError, load_parts
 from store import Store
 
@@ -135,6 +136,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(DATABASE=DEFAULT_DB, API_KEYS=(), MAX_CONTENT_LENGTH=DEFAULT_MAX_BODY)
     app.config.update(config or {})
     app.config["API_KEYS"] = frozenset(app.config["API_KEYS"] or ())
+    app.json = FastJSONProvider(app)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.json.compact = True
