@@ -510,24 +510,21 @@ class Stored(fields.Field):
     `data_key`: the response key is the column name.)"""
 
     def serialize(self, attr, obj, accessor=None, **kwargs):
-        return self._serialize(obj.get(attr), attr, obj, **kwargs)
-
-    def _serialize(self, value, attr, obj, **kwargs):
-        return value
+        return obj.get(attr)
 
 
 class StoredTimestamp(Stored):
     """A stored time (int microseconds), written as Timestamp writes it."""
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        return isoformat(value)
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        return isoformat(obj.get(attr))
 
 
 class StoredObject(Stored):
     """A stored JSON object (text), read as StoredJson reads it."""
 
-    def _serialize(self, value, attr, obj, **kwargs):
-        return _stored_object(value)
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        return _stored_object(obj.get(attr))
 
 
 class TraceScoreSchema(Schema):
