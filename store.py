@@ -336,17 +336,18 @@ class Store:
         return items, total
 
     def latest_scores_for_trace(self, project_id: str, trace_id: str) -> list[dict[str, Any]]:
-        """The newest score of each metric name of one trace, ordered by name."""
+        """The newest score of each metric name of one trace, ordered by name: one seek in
+        ix_scores_project_trace per metric, however many times each was scored."""
         with self.read() as conn:
-            cur = conn.execute(
-                f"{_SELECT} WHERE project_id = ? AND trace_id = ? "
-                f"ORDER BY name, created_at DESC, seq DESC", (project_id, trace_id))
-            rows = cur.fetchall()
-            latest: dict[str, dict[str, Any]] = {}
-            for r in rows:
-                score = _score(r)
-                latest.setdefault(score["name"], score)
-        return list(latest.values())
+            rows = conn.execute(
+                f"{_SELECT} WHERE seq IN ("
+                f"SELECT (SELECT seq FROM trace_scores"
+                f" WHERE project_id = :project_id AND trace_id = :trace_id AND name = names.name"
+                f" ORDER BY created_at DESC, seq DESC LIMIT 1)"
+                f" FROM (SELECT DISTINCT name FROM trace_scores"
+                f" WHERE project_id = :project_id AND trace_id = :trace_id) AS names)"
+                f" ORDER BY name", {"project_id": project_id, "trace_id": trace_id}).fetchall()
+        return [_score(r) for r in rows]
 
     # -- analytics ------------------------------------------------------------------------
 
