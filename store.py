@@ -116,10 +116,6 @@ class Store:
         self._all_lock = threading.Lock()
         self._shared: sqlite3.Connection | None = None
         self._shared_lock = threading.RLock()
-        # One write transaction at a time in this process: a writer waits here, woken as soon
-        # as the last one commits, instead of in SQLite's busy handler, which sleeps 1, 2, 5,
-        # 10 ... ms between tries.  (Other processes on the same file still meet busy_timeout.)
-        self._write_lock = threading.Lock()
         self._cache = StoreCache()
         if self.path is None:
             self._shared = self._open(":memory:")
@@ -163,7 +159,7 @@ class Store:
         The store's caches (storecache.py) are dropped after it, unless the caller says it is
         `known`: it only adds, edits or removes scores (or adds a project) and reports every
         change in a project's number of scores with `_counted` inside the block."""
-        with self._connection() as conn, self._write_lock:
+        with self._connection() as conn:
             self._local.counts = counts = {}
             self._cache.write_began(known)
             committed = False
