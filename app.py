@@ -162,13 +162,9 @@ def register_request_hooks(app: Flask) -> None:
     @app.after_request
     def finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id") or str(uuid.uuid4())
-        if log.isEnabledFor(logging.INFO):
-            # written once the response has gone out (waitress closes it after sending), so
-            # the client does not wait for the log
-            line = (request.remote_addr, request.method, request.full_path.rstrip("?"),
-                    response.status_code,
-                    (time.perf_counter() - g.get("started", time.perf_counter())) * 1000)
-            response.call_on_close(lambda: log.info('%s "%s %s" %s %.1fms', *line))
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info('%s "%s %s" %s %.1fms', request.remote_addr, request.method,
+                 request.full_path.rstrip("?"), response.status_code, elapsed)
         return response
 
 
