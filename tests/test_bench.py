@@ -3,12 +3,9 @@
 
 from __future__ import annotations
 
-import threading
-
-import waitress
+import json
 
 import bench
-from bench_floor import create_floor
 from store import SCORE_COLUMNS, Store
 
 
@@ -19,21 +16,18 @@ def test_percentile_is_nearest_rank():
     assert bench.percentile([3.0], 95) == 3.0
 
 
-def test_the_client_talks_keep_alive_to_the_floor_and_gets_its_canned_bytes():
-    floor = create_floor({"post": [201, '{"id":"x"}'], "delete": [204, ""]})
-    server = waitress.create_server(floor, host="127.0.0.1", port=0, threads=2)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        conn = bench.Conn(f"http://127.0.0.1:{server.effective_port}", bench.AUTH)
+def test_the_client_talks_keep_alive_to_the_floor_and_gets_its_canned_bytes(tmp_path):
+    canned = tmp_path / "canned.json"
+    canned.write_text(json.dumps({"post": [201, '{"id":"x"}'], "delete": [204, ""]}))
+    with bench.Server(bench.floor_argv(canned), tmp_path / "floor.log") as floor:
+        assert floor.startup > 0 and floor.rss > 0
+        conn = bench.Conn(floor.url, bench.AUTH)
         assert conn.request("POST", bench.SCORES, {"name": "a"}) == (201, b'{"id":"x"}')
         assert conn.request("DELETE", bench.SCORES + "/some-id") == (204, b"")
         status, body = conn.request("GET", bench.SCORES + "?limit=50")
         assert (status, body) == (200, b'{"status":"ok"}')
         assert conn.request("GET", "/no-such-route")[0] == 404
         conn.close()
-    finally:
-        server.close()
 
 
 def test_synthetic_scores_load_through_the_store_bulk_insert():
