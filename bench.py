@@ -472,7 +472,8 @@ def load(url: str, clients: int, seconds: float, check: bool) -> tuple[int, int,
     return round(sum(counts) / elapsed), sum(errors), problems
 
 
-def bench_throughput(table: Table, tmp: Path, clients: int, seconds: float) -> None:
+def bench_throughput(table: Table, tmp: Path, clients: int, seconds: float,
+                     compare_threads: int | None) -> None:
     with Server(fake_argv(str(tmp / "load.db")), tmp / "load-fake.log") as fake:
         rate, errors, problems = load(fake.url, clients, seconds, check=True)
         rss_after = rss_mb(fake.proc.pid)
@@ -489,10 +490,25 @@ def bench_throughput(table: Table, tmp: Path, clients: int, seconds: float) -> N
     table.add('"database is locked" / tracebacks in log', f"{locked} / {tracebacks}", "", "", "0 / 0",
               locked == 0 and tracebacks == 0)
     table.add("RSS after the load", f"{rss_after:.1f} MB")
-    if problems:
-        print("throughput errors (first few):", *problems, sep="\n  ", file=sys.stderr)
     table.results["throughput"] = {"fake": rate, "floor": floor_rate, "errors": errors,
                                    "locked": locked, "tracebacks": tracebacks, "rss_after": rss_after}
+    if compare_threads:
+        argv = fake_argv(str(tmp / "load-threads.db"), "--threads", str(compare_threads))
+        with Server(argv, tmp / "load-threads.log") as fake:
+            other, other_errors, more = load(fake.url, clients, seconds, check=True)
+            other_log = fake.log_text()
+        problems += more
+        table.add(f"requests per second with --threads {compare_threads}", f"{other:,} req/s", "", "",
+                  "(for comparison)")
+        table.add(f"  errors / locked / tracebacks, --threads {compare_threads}",
+                  f"{other_errors} / {other_log.count('database is locked')} / "
+                  f"{other_log.count('Traceback')}", "", "", "0 / 0 / 0",
+                  other_errors == 0 and "database is locked" not in other_log
+                  and "Traceback" not in other_log)
+        table.results["throughput"]["threads"] = {"threads": compare_threads, "rate": other,
+                                                  "errors": other_errors}
+    if problems:
+        print("throughput errors (first few):", *problems[:5], sep="\n  ", file=sys.stderr)
 
 
 # -- scale ------------------------------------------------------------------------------------
@@ -691,6 +707,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, help="requests per route (default 1000)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--duration", type=float, help="seconds of load (default 10)")
+    parser.add_argument("--compare-threads", type=int, default=8, metavar="N",
+                        help="also load the fake run with --threads N (default 8; 0: skip)")
     parser.add_argument("--startups", type=int, help="launches per server to time (default 5)")
     parser.add_argument("--scale", help="score counts, comma-separated (default 10000,100000,1000000)")
     parser.add_argument("--scale-db", type=Path,
@@ -718,7 +736,7 @@ def main(argv: list[str] | None = None) -> None:
         if "latency" in args.parts:
             bench_latency(table, tmp, args.requests)
         if "throughput" in args.parts:
-            bench_throughput(table, tmp, args.clients, args.duration)
+            bench_throughput(table, tmp, args.clients, args.duration, args.compare_threads)
         if "scale" in args.parts:
             db = args.scale_db or tmp / "scale.db"
             bench_scale(table, tmp, args.scale, db, requests=max(20, args.requests // 10))
