@@ -729,6 +729,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     table = Table()
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="pandaprobe-bench-") as tmp_name:
         tmp = Path(tmp_name)
         if "startup" in args.parts:
@@ -742,7 +743,8 @@ def main(argv: list[str] | None = None) -> None:
             bench_scale(table, tmp, args.scale, db, requests=max(20, args.requests // 10))
     print(f"pandaprobe-fake benchmark: {machine()}")
     print(f"(`python bench.py {' '.join(argv if argv is not None else sys.argv[1:])}`, "
-          f"{time.perf_counter() - started:.0f} s)\n")
+          f"{time.perf_counter() - started:.0f} s; 1-minute load average "
+          f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after)\n")
     print(table.render())
     if {"startup", "latency", "throughput"} & set(args.parts):
         print("\nBeside the servers users compare it with (issue 6):\n")
