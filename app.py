@@ -31,10 +31,10 @@ VERSION = "0.5.0"  # the upstream server version whose behaviour the fake follow
 DEFAULT_DB = "./pandaprobe-fake.db"
 DEFAULT_MAX_BODY = 1024 * 1024
 # Worker threads: one can run Python while the other waits on SQLite (which lets go of the
-# GIL); more threads only fight over the GIL.  Measured (bench.py, 2 cores): 8 clients get
-# ~1,090 req/s with 2 threads against ~850-950 with 4 or 8, and a summary polled meanwhile
-# on 100k scores answers in 57 ms instead of 100-160 ms.  1 thread would queue every
-# request behind a slow one (the mix fell to 200 req/s behind such a summary).
+# GIL); more threads only fight over the GIL.  Measured on 2 cores (bench.py): 8 clients got
+# more req/s with 2 threads than with 4 or 8 in most runs, for less CPU a request, and a
+# summary polled meanwhile on 100k scores answered in ~57 ms instead of 80-160 ms.  1 thread
+# would queue every request behind a slow one (the mix fell to 200 req/s behind such polling).
 DEFAULT_THREADS = 2
 
 log = logging.getLogger("pandaprobe_fake")
