@@ -53,6 +53,11 @@ FIELD_TYPES: dict[type, tuple[str | None, str | None]] = {
     schemas.QueryDateTime: ("string", "date-time"),
     schemas.Timestamp: ("string", None),  # ISO 8601 with an offset; upstream declares no format
     schemas.StoredJson: ("object", None),
+    schemas.StoredText: ("string", None),
+    schemas.StoredUUID: ("string", "uuid"),
+    schemas.StoredChoice: ("string", None),
+    schemas.StoredTimestamp: ("string", None),
+    schemas.StoredObject: ("object", None),
     schemas.JsonValue: (None, None),  # any JSON value
     schemas.NumberMap: ("object", None),
     schemas.ListOf: ("array", None),

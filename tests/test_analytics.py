@@ -163,3 +163,45 @@ def test_distribution_bounds_ok(app, api, clock):
     add(app, api, clock, T0, value="0.5")
     assert api.get(f"{ANALYTICS}/distribution?metric_name=acc&buckets=100").get_json()[0]["bucket"] == 51
     assert api.get(f"{ANALYTICS}/distribution?metric_name=missing").get_json() == []
+
+
+def test_summary_agrees_with_a_plain_python_reading_of_the_scores(tmp_path):
+    """Randomised: every status, data type and date range, against a direct computation."""
+    import random
+
+    from store import SCORE_COLUMNS, Store
+
+    rng = random.Random(6)
+    store = Store(str(tmp_path / "summary.db"))
+    project = store.project_id_for_name("p")
+    rows = []
+    for i in range(600):
+        data_type = rng.choice(["NUMERIC", "NUMERIC", "BOOLEAN", "CATEGORICAL"])
+        num = round(rng.random(), 3) if data_type == "NUMERIC" else None
+        rows.append({**dict.fromkeys(SCORE_COLUMNS), "id": str(uuid.uuid4()), "project_id": project,
+                     "trace_id": str(uuid.uuid4()), "name": rng.choice(["a", "b", "c", "d"]),
+                     "value": str(num), "num": num, "data_type": data_type, "metadata": "{}",
+                     "status": rng.choice(["SUCCESS", "SUCCESS", "FAILED", "PENDING"]),
+                     "source": "AUTOMATED", "created_at": T0 + rng.randrange(10 * DAY),
+                     "updated_at": T0})
+    rows += [{**rows[0], "id": str(uuid.uuid4()), "name": "e", "status": "PENDING"}]  # no counts
+    store.insert_scores(rows)
+    for date_from, date_to in [(None, None), (T0 + 2 * DAY, None), (None, T0 + 5 * DAY),
+                               (T0 + 3 * DAY, T0 + 4 * DAY), (T0 + 20 * DAY, None)]:
+        chosen = [r for r in rows if (date_from is None or r["created_at"] >= date_from)
+                  and (date_to is None or r["created_at"] < date_to)]
+        expected = []
+        for name in sorted({r["name"] for r in chosen}):
+            mine = [r for r in chosen if r["name"] == name]
+            nums = sorted(r["num"] for r in mine if r["status"] == "SUCCESS"
+                          and r["data_type"] == "NUMERIC")
+            n = len(nums)
+            median = None if not n else (nums[n // 2] if n % 2 else nums[n // 2 - 1] + 0.5 * (nums[n // 2] - nums[n // 2 - 1]))
+            expected.append({
+                "metric_name": name, "success_count": sum(r["status"] == "SUCCESS" for r in mine),
+                "failed_count": sum(r["status"] == "FAILED" for r in mine),
+                "avg_score": pytest.approx(sum(nums) / n, rel=1e-12) if n else None,
+                "min_score": nums[0] if n else None, "max_score": nums[-1] if n else None,
+                "median_score": median, "latest_score_at": max(r["created_at"] for r in mine)})
+        assert store.score_summary(project, date_from, date_to) == expected
+    store.close()

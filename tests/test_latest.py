@@ -54,3 +54,23 @@ def test_malformed_trace_id_is_422(api):
     assert response.status_code == 422
     assert response.get_json()["errors"] == [
         {"field": "path -> trace_id", "message": "Input should be a valid UUID, invalid character: found `n` at 0"}]
+
+
+def test_of_scores_made_at_the_same_instant_the_last_made_is_the_latest(api, clock):
+    trace = str(uuid.uuid4())
+    clock.freeze(T0)
+    made = [api.score(trace_id=trace, name=name, value=f"0.{i}")
+            for i, name in enumerate(["b", "a", "b", "a", "b"])]
+    body = api.get(f"{SCORES}/{trace}").get_json()
+    assert [s["id"] for s in body] == [made[3]["id"], made[4]["id"]]
+
+
+def test_a_trace_scored_many_times_gives_one_score_per_metric(api, clock):
+    trace = str(uuid.uuid4())
+    for i in range(60):
+        clock.freeze(T0 + i)
+        api.score(trace_id=trace, name=f"m{i % 3}", value=f"0.{i % 10}")
+    body = api.get(f"{SCORES}/{trace}").get_json()
+    assert [(s["name"], s["created_at"]) for s in body] == [
+        ("m0", "2026-01-01T00:00:00.000057+00:00"), ("m1", "2026-01-01T00:00:00.000058+00:00"),
+        ("m2", "2026-01-01T00:00:00.000059+00:00")]

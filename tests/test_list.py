@@ -125,3 +125,32 @@ def test_all_bad_query_values_at_once(api):
                                          ("limit=%207", 7), ("limit=5.0", 5), ("limit=1_0", 10)])
 def test_limits_that_parse(api, query, limit):
     assert api.get(f"{SCORES}?{query}").get_json()["limit"] == limit
+
+
+@pytest.mark.parametrize("query,keep", [
+    ("", lambda s: True),
+    ("trace_id={trace}", lambda s: s["trace_id"] == "{trace}"),
+    ("name=accuracy", lambda s: s["name"] == "accuracy"),
+    ("name=accuracy&status=SUCCESS", lambda s: s["name"] == "accuracy"),
+    ("status=SUCCESS", lambda s: True),
+    ("trace_id={trace}&name=accuracy&status=SUCCESS", lambda s: s["trace_id"] == "{trace}"),
+    ("data_type=NUMERIC&source=ANNOTATION", lambda s: s["name"] == "accuracy"),
+    ("date_from=2026-01-01T01:00:00Z", lambda s: s["created_at"].startswith("2026-01-01T01")),
+])
+def test_every_filter_keeps_newest_first_with_ties_broken_by_arrival(api, clock, query, keep):
+    """The store reads a page through a different index depending on the filters; whichever
+    it takes, the order is newest first, and scores of the same instant newest-created first."""
+    trace, other = str(uuid.uuid4()), str(uuid.uuid4())
+    made = []
+    for i in range(6):
+        clock.freeze(T0 + (i // 3) * HOUR)  # two instants, three scores of each trace
+        made.append(api.score(trace_id=trace, value=f"0.{i}"))
+        made.append(api.score(trace_id=other, name="other", value="x", data_type="CATEGORICAL",
+                              source="PROGRAMMATIC"))
+    expected = [s["id"] for s in reversed(made)
+                if keep({k: str(v).replace(trace, "{trace}") for k, v in s.items()})]
+    query = query.format(trace=trace)
+    body = api.get(f"{SCORES}?{query}").get_json()
+    assert [s["id"] for s in body["items"]] == expected and body["total"] == len(expected)
+    page = api.get(f"{SCORES}?{query}&limit=2&offset=3").get_json()
+    assert [s["id"] for s in page["items"]] == expected[3:5] and page["total"] == len(expected)
