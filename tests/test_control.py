@@ -163,9 +163,13 @@ def test_fixtures_dump_and_load_round_trip(ctl, api, other_api_factory):
 
 def test_fixtures_add_to_the_current_state(ctl, api):
     api.score(name="kept")
+    assert total(api) == 1  # (and the store now remembers the count)
     ctl.post("/_fake/fixtures", json={"projects": [{"name": "demo", "scores": [
         {"trace_id": TRACE, "name": "added", "value": "1"}]}]})
     assert sorted(s["name"] for s in api.get(SCORES).get_json()["items"]) == ["added", "kept"]
+    assert total(api) == 2
+    ctl.post("/_fake/reset")
+    assert total(api) == 0
 
 
 def test_fixture_errors_are_all_reported_and_nothing_is_loaded(ctl, api):

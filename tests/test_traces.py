@@ -269,10 +269,12 @@ def test_delete_trace_takes_spans_and_scores(api):
                                      "started_at": "2026-01-01"}])
     api.score(trace_id=trace_id)
     kept = api.score(trace_id=keep_trace)
+    assert api.get(SCORES).get_json()["total"] == 2  # (and the store now remembers the count)
     response = api.delete(f"/traces/{trace_id}")
     assert response.status_code == 204 and response.get_data() == b""
     assert api.get(f"/traces/{trace_id}").status_code == 404
-    assert [s["id"] for s in api.get(SCORES).get_json()["items"]] == [kept["id"]]
+    listed = api.get(SCORES).get_json()
+    assert [s["id"] for s in listed["items"]] == [kept["id"]] and listed["total"] == 1
     assert len(fetch(api, keep_trace)["spans"]) == 1
     again = api.delete(f"/traces/{trace_id}")
     assert again.status_code == 404
