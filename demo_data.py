@@ -28,9 +28,7 @@ import json
 import random
 from typing import Any
 
-from datetime import datetime
-
-from clock import isoformat, to_micros
+from clock import isoformat
 
 METRICS = ("task_completion", "tool_correctness", "argument_correctness", "step_efficiency",
            "confidence", "plan_adherence", "plan_quality", "coherence", "loop_detection")
@@ -115,7 +113,8 @@ def _fmt(value: float) -> str:
 
 
 class _Generator:
-    def __init__(self, project: str, scores: int, seed: int | None, now: int, with_traces: bool):
+    def __init__(self, project: str, scores: int, seed: int | None, now: int, with_traces: bool,
+                 iso_times: bool = True):
         self.rng = random.Random(seed)
         # traces draw from their own stream, so turning them on changes no score
         self.trace_rng = random.Random(self.rng.getrandbits(64))
@@ -125,6 +124,7 @@ class _Generator:
         self.now, self.start = VIRTUAL_NOW, VIRTUAL_NOW - DAYS * DAY
         self.target = scores
         self.with_traces = with_traces
+        self.iso_times = iso_times
         self.project = {"id": _uuid(self.rng), "name": project,
                         "created_at": self.start - DAY + self.shift}
         self.run_ids = [_uuid(self.rng) for _ in range(DAYS + 2)]
@@ -274,8 +274,10 @@ class _Generator:
 
     # -- traces (TraceCreate bodies) --------------------------------------------------------
 
-    def _iso(self, at: int) -> str:
-        return isoformat(at + self.shift)
+    def _iso(self, at: int) -> str | int:
+        """A time of a trace or span: ISO 8601 as in a TraceCreate body, or microseconds as
+        the store takes them (when loading, which skips writing and reading them back)."""
+        return isoformat(at + self.shift) if self.iso_times else at + self.shift
 
     def _trace_body(self, trace_id: str, agent: str, session: str, user: str, started: int,
                     ended: int, failed: bool, environment: str) -> dict[str, Any]:
@@ -322,10 +324,11 @@ class _Generator:
 
 
 def generate(project: str, *, now: int, scores: int = DEFAULT_SCORES, seed: int | None = None,
-             with_traces: bool = INCLUDE_TRACES) -> dict[str, Any]:
+             with_traces: bool = INCLUDE_TRACES, iso_times: bool = True) -> dict[str, Any]:
     """The demo data set for the 14 days before `now` (microseconds): {"project": {"id",
-    "name", "created_at"}, "scores": [store rows], "traces": [TraceCreate dicts]}."""
-    return _Generator(project, scores, seed, now, with_traces).run()
+    "name", "created_at"}, "scores": [store rows], "traces": [TraceCreate dicts]} (with their
+    times in microseconds, as the store takes them, unless `iso_times`)."""
+    return _Generator(project, scores, seed, now, with_traces, iso_times).run()
 
 
 def load(store, project: str, *, scores: int = DEFAULT_SCORES, seed: int | None = None,
@@ -334,22 +337,9 @@ def load(store, project: str, *, scores: int = DEFAULT_SCORES, seed: int | None 
     and load it; returns {"id", "name", "scores": n} of the project."""
     if now is None:
         now = store.clock.now()
-    data = generate(project, now=now, scores=scores, seed=seed)
+    data = generate(project, now=now, scores=scores, seed=seed, iso_times=False)
     known = [p["id"] for p in store.projects() if p["name"] == project]
     if known:  # a file database that already has the project (but no scores in it)
         data["project"]["id"] = known[0]
-    traces = [_stored_times(trace, _TRACE_TIMES) for trace in data["traces"]]
-    (loaded,) = store.load([{**data["project"], "scores": data["scores"], "traces": traces}])
+    (loaded,) = store.load([{**data["project"], "scores": data["scores"], "traces": data["traces"]}])
     return loaded
-
-
-_TRACE_TIMES = ("started_at", "ended_at")
-_SPAN_TIMES = ("started_at", "ended_at", "completion_start_time")
-
-
-def _stored_times(item: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    """A generated TraceCreate (ISO 8601 times) as the store takes it (microseconds)."""
-    out = {**item, **{k: to_micros(datetime.fromisoformat(item[k])) for k in keys if item.get(k)}}
-    if "spans" in item:
-        out["spans"] = [_stored_times(span, _SPAN_TIMES) for span in item["spans"]]
-    return out

@@ -18,6 +18,8 @@ import threading
 import uuid
 from typing import Any, Iterable, Iterator
 
+import orjson
+
 from clock import Clock
 from storecache import COUNT, MISSING, PROJECT, StoreCache
 
@@ -168,7 +170,14 @@ _TRACE_SORTS = {"started_at": "t.started_at", "ended_at": "t.ended_at", "name": 
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """JSON text to store: compact, non-ASCII as is (orjson, ten times the standard library's
+    speed; the standard library for what orjson refuses, such as an integer past 64 bits)."""
+    if value is None:
+        return None
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _span_figures(span: dict[str, Any]) -> tuple[int, float]:
