@@ -149,6 +149,12 @@ def percentile(samples: list[float], p: float) -> float:
 # -- server processes -------------------------------------------------------------------------
 
 
+# Servers run as Python normally runs, writing and reusing its bytecode cache, even where the
+# benchmark itself was started with PYTHONDONTWRITEBYTECODE (as some sandboxes set it): every
+# start would otherwise compile every module from source again.
+SERVER_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
 class Server:
     """A server process started with `--port 0` (its first stdout line is its URL); `startup`
     is the time from launch to the first 200 from /health, `rss` its resident memory then."""
@@ -163,7 +169,8 @@ class Server:
     def start(self) -> "Server":
         self.log = open(self.log_path, "ab")
         started = time.perf_counter()
-        self.proc = subprocess.Popen(self.argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log)
+        self.proc = subprocess.Popen(self.argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log,
+                                     env=SERVER_ENV)
         ready, _, _ = select.select([self.proc.stdout], [], [], 120)
         line = self.proc.stdout.readline().decode().strip() if ready else ""
         if not line.startswith("http://"):

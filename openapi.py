@@ -29,9 +29,6 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
-from apispec.ext.marshmallow.common import resolve_schema_cls, resolve_schema_instance
 from flask import Blueprint, Flask, Response, current_app, send_from_directory
 from marshmallow import Schema
 from swagger_ui_bundle import swagger_ui_path
@@ -150,6 +147,8 @@ def undocumented(reason: str) -> Callable:
 def schema_name(schema: Any) -> str:
     """A component's name: the schema's own `Meta.title` (upstream's name) if it has one,
     else its class name without `Schema`."""
+    from apispec.ext.marshmallow.common import resolve_schema_cls  # (apispec: on first use only)
+
     cls = resolve_schema_cls(schema)
     meta = vars(cls).get("Meta")
     title = vars(meta).get("title") if meta is not None else None
@@ -272,6 +271,11 @@ def undocumented_rules(app: Flask) -> list[str]:
 
 def build_document(app: Flask, *, title: str, version: str, description: str = "") -> dict:
     """The OpenAPI document of every documented route of `app`."""
+    # apispec is imported here, when the document is first asked for, not at start-up
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+    from apispec.ext.marshmallow.common import resolve_schema_instance
+
     plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
     spec = APISpec(title=title, version=version, openapi_version=OPENAPI_VERSION,
                    plugins=[plugin], info={"description": description}, tags=TAGS)
