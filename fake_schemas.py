@@ -30,9 +30,9 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 import schemas
+from api_fields import Choice, JsonObject, QueryText, Text, UUIDText, parse_datetime
 from schemas import (BAD_PROJECT_NAME, COLUMN_LENGTH, DATA_TYPES, PROJECT_NAME, SOURCES,
-                     STATUSES, Choice, JsonObject, QueryText, Text, UUIDText, parse_datetime,
-                     value_problem)
+                     STATUSES, value_problem)
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MAX_DELAY_MS = 60_000

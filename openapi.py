@@ -33,6 +33,7 @@ from flask import Blueprint, Flask, Response, current_app, send_from_directory
 from marshmallow import Schema
 from swagger_ui_bundle import swagger_ui_path
 
+import api_fields
 import fake_schemas
 import schemas
 
@@ -41,25 +42,25 @@ OPENAPI_VERSION = "3.1.0"
 # How each custom field of schemas.py reads in OpenAPI: (type, format).  Bounds, lengths,
 # enums, nullability and `additionalProperties` come from the field itself (`field_properties`).
 FIELD_TYPES: dict[type, tuple[str | None, str | None]] = {
-    schemas.Text: ("string", None),
-    schemas.QueryText: ("string", None),
-    schemas.UUIDText: ("string", "uuid"),
-    schemas.Choice: ("string", None),
-    schemas.JsonObject: ("object", None),
-    schemas.QueryInt: ("integer", None),
-    schemas.QueryDateTime: ("string", "date-time"),
-    schemas.Timestamp: ("string", None),  # ISO 8601 with an offset; upstream declares no format
-    schemas.StoredJson: ("object", None),
-    schemas.StoredText: ("string", None),
-    schemas.StoredUUID: ("string", "uuid"),
-    schemas.StoredChoice: ("string", None),
-    schemas.StoredTimestamp: ("string", None),
-    schemas.StoredObject: ("object", None),
-    schemas.JsonValue: (None, None),  # any JSON value
-    schemas.NumberMap: ("object", None),
-    schemas.ListOf: ("array", None),
-    schemas.QueryList: ("array", None),
-    schemas.BodyDateTime: ("string", "date-time"),
+    api_fields.Text: ("string", None),
+    api_fields.QueryText: ("string", None),
+    api_fields.UUIDText: ("string", "uuid"),
+    api_fields.Choice: ("string", None),
+    api_fields.JsonObject: ("object", None),
+    api_fields.QueryInt: ("integer", None),
+    api_fields.QueryDateTime: ("string", "date-time"),
+    api_fields.Timestamp: ("string", None),  # ISO 8601 with an offset; upstream declares no format
+    api_fields.StoredJson: ("object", None),
+    api_fields.StoredText: ("string", None),
+    api_fields.StoredUUID: ("string", "uuid"),
+    api_fields.StoredChoice: ("string", None),
+    api_fields.StoredTimestamp: ("string", None),
+    api_fields.StoredObject: ("object", None),
+    api_fields.JsonValue: (None, None),  # any JSON value
+    api_fields.NumberMap: ("object", None),
+    api_fields.ListOf: ("array", None),
+    api_fields.QueryList: ("array", None),
+    api_fields.BodyDateTime: ("string", "date-time"),
     fake_schemas.JsonInt: ("integer", None),
     fake_schemas.JsonNumber: ("number", None),
     fake_schemas.JsonBool: ("boolean", None),
@@ -180,11 +181,11 @@ def field_properties(self, field, ret: dict, **kwargs) -> dict:
             out[keyword] = getattr(field, attribute)
     if "object" in (ret.get("type") or ()):
         out["additionalProperties"] = True
-    if isinstance(field, schemas.NumberMap):
+    if isinstance(field, api_fields.NumberMap):
         out["additionalProperties"] = {"type": "number"}
     if isinstance(field, fake_schemas.StringMap):
         out["additionalProperties"] = {"type": "string"}
-    if isinstance(field, schemas.QueryList):
+    if isinstance(field, api_fields.QueryList):
         out["items"] = {"type": "string"}
     return out
 

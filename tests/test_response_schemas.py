@@ -1,4 +1,4 @@
-"""The score response schema reads the store's dicts directly (schemas.Stored); it must dump
+"""The score response schema reads the store's dicts directly (api_fields.Stored*); it must dump
 exactly what marshmallow's stock fields dump for the same rows."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import uuid
 
 from marshmallow import Schema, fields
 
+import api_fields
 import schemas
 from store import SCORE_COLUMNS
 
@@ -18,7 +19,7 @@ class StockTraceScoreSchema(Schema):
     value = fields.String(allow_none=True)
     status = fields.String()
     source = fields.String()
-    created_at = schemas.Timestamp()
+    created_at = api_fields.Timestamp()
     project_id = fields.String()
     data_type = fields.String()
     eval_run_id = fields.String(allow_none=True)
@@ -26,8 +27,8 @@ class StockTraceScoreSchema(Schema):
     reason = fields.String(allow_none=True)
     environment = fields.String(allow_none=True)
     config_id = fields.String(allow_none=True)
-    metadata = schemas.StoredJson()
-    updated_at = schemas.Timestamp()
+    metadata = api_fields.StoredJson()
+    updated_at = api_fields.Timestamp()
 
 
 class StockPageSchema(Schema):
