@@ -240,12 +240,7 @@ def test_demo_traces_have_the_trace_create_shape():
 def _openapi_path():
     from pathlib import Path
 
-    root = Path(app_module.__file__).resolve().parent
-    for candidate in (root.parent / "shared", root / "shared"):
-        path = candidate / "upstream" / "pandaprobe-openapi.json"
-        if path.exists():
-            return path
-    pytest.skip("the upstream OpenAPI document is not beside the checkout")
+    return Path(app_module.__file__).resolve().parent / "upstream" / "pandaprobe-openapi.json"
 
 
 def test_demo_data_into_a_file_database_once(tmp_path):
