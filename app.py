@@ -395,41 +395,41 @@ def register_trace_routes(app: Flask) -> None:
             {"items": items, "total": total, "limit": limit, "offset": offset}))
 
     @app.get(traces + "/<trace_id>")
-    @openapi.operation("traces", path=schemas.trace_path,
+    @openapi.operation("traces", path=schemas.trace_id_path,
                        responses={200: schemas.trace, 404: schemas.error})
     @project_scoped
     def get_trace(project_id: str, trace_id: str):
-        (path,) = load_parts((schemas.trace_path, {"trace_id": trace_id}, "path"))
+        (path,) = load_parts((schemas.trace_id_path, {"trace_id": trace_id}, "path"))
         return stored_trace(project_id, path["trace_id"])
 
     @app.patch(traces + "/<trace_id>")
-    @openapi.operation("traces", path=schemas.trace_path, body=schemas.trace_update,
+    @openapi.operation("traces", path=schemas.trace_id_path, body=schemas.trace_update,
                        responses={200: schemas.trace, 404: schemas.error})
     @project_scoped
     def update_trace(project_id: str, trace_id: str):
-        path, body = load_parts((schemas.trace_path, {"trace_id": trace_id}, "path"),
+        path, body = load_parts((schemas.trace_id_path, {"trace_id": trace_id}, "path"),
                                 (schemas.trace_update, request_body(), "body"))
         if not store().update_trace(project_id, path["trace_id"], body):
             raise trace_not_found(path["trace_id"])
         return stored_trace(project_id, path["trace_id"])
 
     @app.delete(traces + "/<trace_id>")
-    @openapi.operation("traces", path=schemas.trace_path, responses={204: None, 404: schemas.error})
+    @openapi.operation("traces", path=schemas.trace_id_path, responses={204: None, 404: schemas.error})
     @project_scoped
     def delete_trace(project_id: str, trace_id: str):
-        (path,) = load_parts((schemas.trace_path, {"trace_id": trace_id}, "path"))
+        (path,) = load_parts((schemas.trace_id_path, {"trace_id": trace_id}, "path"))
         if not store().delete_trace(project_id, path["trace_id"]):
             raise trace_not_found(path["trace_id"])
         return no_content()
 
     @app.post(traces + "/<trace_id>/spans")
-    @openapi.operation("traces", path=schemas.trace_path,
+    @openapi.operation("traces", path=schemas.trace_id_path,
                        body={"type": "array", "items": schemas.SpanCreateSchema,
                              "minItems": 1, "maxItems": schemas.MAX_SPANS},
                        responses={201: schemas.spans_accepted, 404: schemas.error})
     @project_scoped
     def add_spans(project_id: str, trace_id: str):
-        path, spans = load_parts((schemas.trace_path, {"trace_id": trace_id}, "path"),
+        path, spans = load_parts((schemas.trace_id_path, {"trace_id": trace_id}, "path"),
                                  (schemas.span_create_list, request_body(), "body"))
         span_ids = store().add_spans(project_id, path["trace_id"], spans)
         if span_ids is None:

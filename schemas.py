@@ -336,10 +336,6 @@ class TraceListQuery(RequestSchema):
     sort_order = Choice(SORT_ORDERS, load_default="desc")
 
 
-class TracePath(RequestSchema):
-    trace_id = UUIDText(required=True)
-
-
 class SpanPath(RequestSchema):
     trace_id = UUIDText(required=True)
     span_id = UUIDText(required=True)
@@ -568,7 +564,6 @@ span_create_list = ListBody(SpanCreateSchema(), min_items=1, max_items=MAX_SPANS
 trace_update = TraceUpdateSchema()
 span_update = SpanUpdateSchema()
 trace_list_query = TraceListQuery()
-trace_path = TracePath()
 span_path = SpanPath()
 trace = TraceSchema()
 span = SpanSchema()

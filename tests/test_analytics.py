@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from conftest import ANALYTICS, SCORES
+from conftest import ANALYTICS
 
 T0 = 1_767_225_600_000_000  # Thursday 2026-01-01T00:00:00Z
 HOUR = 3_600_000_000

@@ -1,7 +1,6 @@
 """Project isolation: every route, from every other project, with guessed ids -- the
 victim's data is never visible and never changed."""
 
-import json
 import uuid
 
 import pytest
