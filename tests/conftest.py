@@ -13,9 +13,8 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from app import create_app  # noqa: E402
+from pandaprobe_fake.app import create_app  # noqa: E402
 
 SCORES = "/evaluations/trace-scores"
 ANALYTICS = "/evaluations/analytics/trace-scores"
@@ -46,7 +45,7 @@ class Api:
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app({"DATABASE": str(tmp_path / "test.db")})
+    app = create_app({"database": str(tmp_path / "test.db")})
     yield app
     app.extensions["store"].close()
 

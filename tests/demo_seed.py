@@ -19,8 +19,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from clock import to_micros  # noqa: E402
-from store import Store  # noqa: E402
+from pandaprobe_fake.clock import to_micros  # noqa: E402
+from pandaprobe_fake.store import Store  # noqa: E402
 
 PROJECT = "demo"
 HEADERS = {"X-API-Key": "demo-key", "X-Project-Name": PROJECT}

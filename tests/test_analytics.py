@@ -169,7 +169,7 @@ def test_summary_agrees_with_a_plain_python_reading_of_the_scores(tmp_path):
     """Randomised: every status, data type and date range, against a direct computation."""
     import random
 
-    from store import SCORE_COLUMNS, Store
+    from pandaprobe_fake.store import SCORE_COLUMNS, Store
 
     rng = random.Random(6)
     store = Store(str(tmp_path / "summary.db"))

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from app import create_app
+from pandaprobe_fake.app import create_app
 from conftest import SCORES, ANALYTICS, Api, key_headers
 
 MISSING = ("Missing credentials. Provide Authorization: Bearer <token> (with X-Project-ID) "
@@ -141,7 +141,7 @@ def test_any_key_is_accepted_without_configured_keys(client):
 
 @pytest.fixture
 def keyed_client(tmp_path):
-    app = create_app({"DATABASE": str(tmp_path / "k.db"), "API_KEYS": ["sk-one", "sk-two"]})
+    app = create_app({"database": str(tmp_path / "k.db"), "api_keys": ["sk-one", "sk-two"]})
     yield app.test_client()
     app.extensions["store"].close()
 

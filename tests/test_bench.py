@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import bench
-from store import SCORE_COLUMNS, Store
+from pandaprobe_fake.store import SCORE_COLUMNS, Store
 
 
 def test_percentile_is_nearest_rank():

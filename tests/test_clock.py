@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from clock import Clock, isoformat, to_datetime, to_micros
+from pandaprobe_fake.clock import Clock, isoformat, to_datetime, to_micros
 
 FIRST = to_micros(datetime(1, 1, 1, tzinfo=timezone.utc))
 LAST = to_micros(datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc))

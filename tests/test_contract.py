@@ -12,12 +12,12 @@ import pytest
 from marshmallow import Schema, fields
 from openapi_spec_validator import validate
 
-import api_fields
+from pandaprobe_fake import fields as api_fields
 import contract
-import fake_schemas
-import openapi
-import schemas
-from app import create_app
+from pandaprobe_fake.fake import schemas as fake_schemas
+from pandaprobe_fake import openapi
+from pandaprobe_fake import schemas
+from pandaprobe_fake.app import create_app
 
 
 @pytest.fixture
@@ -238,8 +238,8 @@ def test_the_document_is_built_once_per_app(client, app):
 
 
 def test_the_document_does_not_depend_on_the_database(tmp_path):
-    one = create_app({"DATABASE": None})
-    two = create_app({"DATABASE": str(tmp_path / "x.db")})
+    one = create_app({"database": None})
+    two = create_app({"database": str(tmp_path / "x.db")})
     try:
         assert one.test_client().get("/openapi.json").get_json() == \
             two.test_client().get("/openapi.json").get_json()

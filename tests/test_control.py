@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from app import create_app
+from pandaprobe_fake.app import create_app
 from conftest import ANALYTICS, SCORES, Api, key_headers
 
 TRACE = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
@@ -16,7 +16,7 @@ TRACE = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
 
 @pytest.fixture
 def mem_app():
-    app = create_app({"DATABASE": None})
+    app = create_app({"database": None})
     yield app
     app.extensions["store"].close()
 
@@ -68,7 +68,7 @@ def test_reset_forgets_projects_so_a_name_gets_a_new_id(ctl, api):
 
 
 def test_reset_of_a_file_database(tmp_path):
-    app = create_app({"DATABASE": str(tmp_path / "f.db")})
+    app = create_app({"database": str(tmp_path / "f.db")})
     client = app.test_client()
     api = Api(client, key_headers())
     api.score()
@@ -310,7 +310,7 @@ def test_fixture_project_by_id_only_is_a_bearer_project(ctl):
 
 
 def test_large_fixture_documents_pass_the_api_body_limit(tmp_path):
-    app = create_app({"DATABASE": None, "MAX_CONTENT_LENGTH": 2048})
+    app = create_app({"database": None, "max_body": 2048})
     client = app.test_client()
     scores = [{"trace_id": TRACE, "name": f"m{i}", "value": "0.5"} for i in range(200)]
     assert client.post("/_fake/fixtures", json={"projects": [{"name": "p", "scores": scores}]}).status_code == 201
@@ -375,7 +375,7 @@ def test_control_routes_are_not_journaled_and_the_journal_clears(ctl, api):
 
 
 def test_journal_keeps_only_the_last_n():
-    app = create_app({"DATABASE": None, "JOURNAL_SIZE": 3})
+    app = create_app({"database": None, "journal_size": 3})
     client = app.test_client()
     for i in range(5):
         client.get(f"/health?i={i}")
@@ -384,7 +384,7 @@ def test_journal_keeps_only_the_last_n():
 
 
 def test_journal_size_zero_keeps_nothing():
-    app = create_app({"DATABASE": None, "JOURNAL_SIZE": 0})
+    app = create_app({"database": None, "journal_size": 0})
     client = app.test_client()
     client.get("/health")
     assert client.get("/_fake/requests").get_json()["total"] == 0
@@ -493,7 +493,7 @@ def test_delay_with_status(ctl):
 
 
 def test_fault_probability():
-    app = create_app({"DATABASE": None, "DEMO_SEED": 7})
+    app = create_app({"database": None, "seed": 7})
     client = app.test_client()
     client.post("/_fake/faults", json={"path": "/health", "status": 500, "times": None,
                                        "probability": 0.5})
@@ -600,7 +600,7 @@ def test_clock_validation(ctl, body, field):
 
 
 def limited_client(spec="3/minute"):
-    app = create_app({"DATABASE": None, "RATE_LIMIT": spec})
+    app = create_app({"database": None, "rate_limit": spec})
     return app.test_client()
 
 
@@ -651,7 +651,7 @@ def test_no_rate_limit_by_default(ctl):
 
 
 def test_no_control_removes_the_routes_and_the_journal():
-    app = create_app({"DATABASE": None, "CONTROL": False})
+    app = create_app({"database": None, "control": False})
     client = app.test_client()
     api = Api(client, key_headers())
     api.score()

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from app import create_app
+from pandaprobe_fake.app import create_app
 from conftest import SCORES, ANALYTICS, key_headers
 
 NOT_AN_OBJECT = "Input should be a valid dictionary or object to extract fields from"
@@ -117,7 +117,7 @@ def test_request_id_is_echoed_or_made(client):
 
 
 def test_body_over_the_limit_is_413(tmp_path):
-    app = create_app({"DATABASE": str(tmp_path / "b.db"), "MAX_CONTENT_LENGTH": 1000})
+    app = create_app({"database": str(tmp_path / "b.db"), "max_body": 1000})
     client = app.test_client()
     body = {"trace_id": str(uuid.uuid4()), "name": "n", "value": "0.1", "reason": "r" * 2000}
     response = client.post(SCORES, json=body, headers=key_headers())

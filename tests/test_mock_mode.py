@@ -10,23 +10,23 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-import app as app_module
-import demo_data
-from app import MISSING_CREDENTIALS, create_app
+from pandaprobe_fake.settings import parse_command_line
+from pandaprobe_fake.fake import demo_data
+from pandaprobe_fake.app import create_app
+from pandaprobe_fake.web import MISSING_CREDENTIALS
 from conftest import ANALYTICS, SCORES, key_headers
 
 TRACE = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
 
 
-def mock_app(**config):
-    return create_app({"DATABASE": None, "MOCK_PROJECT": "demo", "DEMO_DATA": True,
-                       "DEMO_PROJECT": "demo", **config})
+def mock_app(**settings):
+    return create_app({"database": None, "mock": True, "demo_data": True, "project": "demo", **settings})
 
 
 @pytest.fixture(scope="module")
 def seeded():
     """A mock app with 2,000 seeded demo scores (read-only tests share it)."""
-    app = mock_app(DEMO_SEED=42)
+    app = mock_app(seed=42)
     yield app
     app.extensions["store"].close()
 
@@ -49,7 +49,7 @@ def test_a_bare_request_is_served_as_the_mock_project(seeded):
 
 
 def test_mock_mode_fills_in_only_what_is_missing():
-    app = mock_app(DEMO_DATA=False, MOCK_PROJECT="shop")
+    app = mock_app(demo_data=False, project="shop")
     client = app.test_client()
 
     def project_of(headers):
@@ -70,7 +70,7 @@ def test_mock_mode_fills_in_only_what_is_missing():
 
 
 def test_mock_mode_answers_everything_else_as_the_default_mode():
-    app = mock_app(DEMO_DATA=False, API_KEYS=("sk-good",))
+    app = mock_app(demo_data=False, api_keys=("sk-good",))
     client = app.test_client()
     assert client.get(SCORES, headers={"X-API-Key": "sk-bad"}).get_json() == {
         "detail": "Invalid or revoked API key."}
@@ -84,7 +84,7 @@ def test_mock_mode_answers_everything_else_as_the_default_mode():
 
 
 def test_default_mode_still_wants_credentials():
-    app = create_app({"DATABASE": None})
+    app = create_app({"database": None})
     response = app.test_client().get(SCORES)
     assert response.status_code == 401
     assert response.get_json() == {"detail": MISSING_CREDENTIALS}
@@ -118,7 +118,7 @@ def test_demo_data_has_every_kind_of_score(demo_scores):
 
 
 def test_demo_values_follow_the_value_rules(demo_scores):
-    from schemas import value_problem
+    from pandaprobe_fake.schemas import value_problem
 
     for score in demo_scores:
         if score["value"] is not None:
@@ -173,7 +173,7 @@ def test_the_same_seed_gives_the_same_data_and_another_seed_does_not():
 def test_two_seeded_apps_on_a_frozen_clock_dump_the_same_document():
     dumps = []
     for _ in range(2):
-        app = mock_app(DEMO_DATA=False, DEMO_SEED=5, DEMO_SCORES=300)
+        app = mock_app(demo_data=False, seed=5, scores=300)
         client = app.test_client()
         client.post("/_fake/clock", json={"freeze": "2026-02-02T02:02:02Z"})
         store = app.extensions["store"]
@@ -183,7 +183,7 @@ def test_two_seeded_apps_on_a_frozen_clock_dump_the_same_document():
 
 
 def test_reset_with_seed_gives_back_the_start_state_of_a_seeded_server():
-    app = mock_app(DEMO_SEED=3, DEMO_SCORES=400)
+    app = mock_app(seed=3, scores=400)
     client = app.test_client()
     start = client.get("/_fake/fixtures").get_json()
     client.post(SCORES, json={"trace_id": TRACE, "name": "a", "value": "0.5"})
@@ -194,7 +194,7 @@ def test_reset_with_seed_gives_back_the_start_state_of_a_seeded_server():
 
 def test_scores_option_sets_the_exact_volume():
     for n in (0, 1, 37):
-        app = mock_app(DEMO_SCORES=n)
+        app = mock_app(scores=n)
         assert app.extensions["store"].count_scores() == n
 
 
@@ -240,12 +240,12 @@ def test_demo_traces_have_the_trace_create_shape():
 def _openapi_path():
     from pathlib import Path
 
-    return Path(app_module.__file__).resolve().parent / "upstream" / "pandaprobe-openapi.json"
+    return Path(__file__).resolve().parent.parent / "upstream" / "pandaprobe-openapi.json"
 
 
 def test_demo_data_into_a_file_database_once(tmp_path):
     db = str(tmp_path / "demo.db")
-    config = {"DATABASE": db, "DEMO_DATA": True, "DEMO_SCORES": 120, "DEMO_SEED": 1}
+    config = {"database": db, "demo_data": True, "scores": 120, "seed": 1}
     first = create_app(config)
     first.extensions["store"].close()
     second = create_app(config)  # the project has scores: nothing is added
@@ -257,10 +257,10 @@ def test_demo_data_into_a_file_database_once(tmp_path):
 
 def test_demo_data_joins_an_existing_empty_project(tmp_path):
     db = str(tmp_path / "demo.db")
-    plain = create_app({"DATABASE": db})
+    plain = create_app({"database": db})
     known = plain.extensions["store"].project_id_for_name("demo")
     plain.extensions["store"].close()
-    app = create_app({"DATABASE": db, "DEMO_DATA": True, "DEMO_SCORES": 50})
+    app = create_app({"database": db, "demo_data": True, "scores": 50})
     dumped = app.test_client().get("/_fake/fixtures").get_json()["projects"]
     assert [(p["id"], len(p["scores"])) for p in dumped] == [(known, 50)]
     app.extensions["store"].close()
@@ -280,15 +280,15 @@ def test_demo_data_joins_an_existing_empty_project(tmp_path):
 ])
 def test_command_line_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        app_module.parse_args(argv)
+        parse_command_line(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
 
 
 def test_command_line_defaults():
-    args = app_module.parse_args([])
-    assert (args.mock, args.demo_data, args.no_control, args.rate_limit, args.journal_size) == (
-        False, False, False, None, 1000)
+    settings = parse_command_line([])
+    assert (settings.mock, settings.demo_data, settings.control, settings.rate_limit,
+            settings.journal_size) == (False, False, True, None, 1000)
 
 
 def test_mock_process_serves_a_bare_curl(live_server_factory):
@@ -345,7 +345,7 @@ def test_mock_mode_holds_the_traces_its_scores_point_at(seeded, demo_scores):
 
 
 def test_strict_traces_accepts_every_demo_score():
-    app = mock_app(DEMO_SEED=3, STRICT_TRACES=True)
+    app = mock_app(seed=3, strict_traces=True)
     client = app.test_client()
     trace_id = client.get("/traces", query_string={"limit": 1}).get_json()["items"][0]["trace_id"]
     assert client.post(SCORES, json={"trace_id": trace_id, "name": "a", "value": "0.5"}).status_code == 201

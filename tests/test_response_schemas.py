@@ -7,9 +7,9 @@ import uuid
 
 from marshmallow import Schema, fields
 
-import api_fields
-import schemas
-from store import SCORE_COLUMNS
+from pandaprobe_fake import fields as api_fields
+from pandaprobe_fake import schemas
+from pandaprobe_fake.store import SCORE_COLUMNS
 
 
 class StockTraceScoreSchema(Schema):

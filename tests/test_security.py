@@ -5,7 +5,8 @@ import uuid
 
 import pytest
 
-from app import create_app, parse_args
+from pandaprobe_fake.app import create_app
+from pandaprobe_fake.settings import parse_command_line as parse_args
 from conftest import ANALYTICS, SCORES, key_headers
 
 DATA_ROUTES = [
@@ -27,7 +28,7 @@ def test_binds_loopback_by_default():
 
 @pytest.fixture
 def keyed(tmp_path):
-    app = create_app({"DATABASE": str(tmp_path / "keyed.db"), "API_KEYS": ["right"]})
+    app = create_app({"database": str(tmp_path / "keyed.db"), "api_keys": ["right"]})
     yield app.test_client()
     app.extensions["store"].close()
 

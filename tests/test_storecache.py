@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from storecache import COUNT, MISSING, PROJECT, StoreCache
-from store import SCORE_COLUMNS, Store
+from pandaprobe_fake.storecache import COUNT, MISSING, PROJECT, StoreCache
+from pandaprobe_fake.store import SCORE_COLUMNS, Store
 
 from conftest import SCORES
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from conftest import ROOT, SCORES
-from testing import FakeServer, FakeServerError
+from pandaprobe_fake.testing import FakeServer, FakeServerError
 
 TRACE = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
 
@@ -166,9 +166,9 @@ def test_pytest_plugin_in_another_project(tmp_path):
             assert post(pandaprobe_fake).status_code == 201
             assert len(pandaprobe_fake.dump()["projects"][0]["scores"]) == 1
     '''))
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "testing", "-p", "no:cacheprovider",
-                             str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True,
+    # no -p, no PYTHONPATH: the installed package's pytest11 entry point brings the fixtures
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             str(tmp_path)], cwd=tmp_path, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
@@ -177,7 +177,6 @@ def test_pytest_plugin_in_another_project(tmp_path):
 def test_pytest_plugin_options_fixture(tmp_path):
     (tmp_path / "conftest.py").write_text(textwrap.dedent('''
         import pytest
-        pytest_plugins = ["testing"]
 
         @pytest.fixture(scope="session")
         def pandaprobe_fake_options():
@@ -193,8 +192,7 @@ def test_pytest_plugin_options_fixture(tmp_path):
         def test_back_to_the_demo_data(pandaprobe_fake):
             assert requests.get(pandaprobe_fake.url + "/evaluations/trace-scores", timeout=5).json()["total"] == 40
     '''))
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout

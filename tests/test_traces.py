@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from app import create_app
+from pandaprobe_fake.app import create_app
 from conftest import SCORES, Api, key_headers
 
 TRACE_KEYS = ["trace_id", "project_id", "name", "status", "input", "output", "metadata", "started_at",
@@ -387,7 +387,7 @@ def test_scores_for_unknown_traces_are_accepted_by_default(api):
 
 @pytest.fixture
 def strict_api(tmp_path):
-    app = create_app({"DATABASE": str(tmp_path / "strict.db"), "STRICT_TRACES": True})
+    app = create_app({"database": str(tmp_path / "strict.db"), "strict_traces": True})
     yield Api(app.test_client(), key_headers())
     app.extensions["store"].close()
 

@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 import pytest
 from markupsafe import escape
 
-from app import create_app
-from clock import to_micros
+from pandaprobe_fake.app import create_app
+from pandaprobe_fake.clock import to_micros
 from conftest import ANALYTICS, SCORES, Api, key_headers
-from ui import UI_TOKEN
+from pandaprobe_fake.ui.page import UI_TOKEN
 
 ROW_ID = re.compile(r'data-score-id="([0-9a-f-]{36})"')
 T1, T2 = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
@@ -372,7 +372,7 @@ def test_no_500_anywhere(client, seeded, path):
 
 
 def test_with_api_keys_the_page_shows_nothing_until_given_a_key(tmp_path):
-    app = create_app({"DATABASE": str(tmp_path / "keys.db"), "API_KEYS": ["sk-1"]})
+    app = create_app({"database": str(tmp_path / "keys.db"), "api_keys": ["sk-1"]})
     client = app.test_client()
     try:
         Api(client, key_headers("demo", key="sk-1")).score(value="0.7")

@@ -4,7 +4,7 @@
 `make_server(port=0)` in a thread), with its own in-memory store, so two side by side
 share nothing.  It starts in milliseconds; use it as a context manager::
 
-    from testing import FakeServer
+    from pandaprobe_fake.testing import FakeServer
 
     with FakeServer() as fake:
         client = pandaprobe.Client(api_key="k", project_name="p", endpoint=fake.url)
@@ -16,8 +16,8 @@ Its control methods (`reset`, `requests`, `fault`, `clock`, `load`, `dump`, ...)
 `/_fake/` control API, called in-process; a refused call raises FakeServerError with the
 API's error body.
 
-It is also a pytest plugin (enable it with `-p testing` or `pytest_plugins = ["testing"]`,
-with this directory on PYTHONPATH) with two fixtures:
+It is also a pytest plugin, registered through the `pytest11` entry point: installing the
+package is enough for its two fixtures to exist in any test suite:
 
 - `pandaprobe_fake_server` (session): one FakeServer for the whole run;
 - `pandaprobe_fake` (function): that server, reset (data, journal, faults, clock) after
@@ -35,8 +35,9 @@ from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from app import create_app
-from mock_server import CONTROL_PREFIX, DEFAULT_JOURNAL_SIZE, DEFAULT_PROJECT
+from pandaprobe_fake.app import create_app
+from pandaprobe_fake.fake.state import CONTROL_PREFIX
+from pandaprobe_fake.settings import DEFAULT_JOURNAL_SIZE, DEFAULT_PROJECT, Settings
 
 __all__ = ["FakeServer", "FakeServerError"]
 
@@ -64,20 +65,22 @@ class FakeServer:
     demo_data, seed, scores: load the demo data set (`scores` of them, reproducible with
       `seed`) into `project` at start.
     api_keys: accept only these keys (default: any).  rate_limit: e.g. "200/minute".
-    journal_size: requests kept in the journal.  config: more create_app config keys.
+    journal_size: requests kept in the journal.  options: any other Settings field
+      (e.g. strict_traces=True).
     """
 
     def __init__(self, *, mock: bool = False, project: str = DEFAULT_PROJECT,
                  demo_data: bool | None = None, seed: int | None = None,
                  scores: int | None = None, api_keys: tuple[str, ...] = (),
                  rate_limit: str | None = None, journal_size: int = DEFAULT_JOURNAL_SIZE,
-                 host: str = "127.0.0.1", config: dict[str, Any] | None = None):
+                 host: str = "127.0.0.1", **options: Any):
         self.host = host
-        self.app = create_app({
-            "DATABASE": None, "API_KEYS": api_keys, "MOCK_PROJECT": project if mock else None,
-            "DEMO_DATA": mock if demo_data is None else demo_data, "DEMO_PROJECT": project,
-            "DEMO_SEED": seed, "DEMO_SCORES": scores, "RATE_LIMIT": rate_limit,
-            "JOURNAL_SIZE": journal_size, "CONTROL": True, **(config or {})})
+        self.settings = Settings(
+            database=None, api_keys=tuple(api_keys), mock=mock,
+            demo_data=mock if demo_data is None else demo_data, project=project, seed=seed,
+            scores=scores, rate_limit=rate_limit, journal_size=journal_size, control=True,
+        ).replace(**options)
+        self.app = create_app(self.settings)
         self.store = self.app.extensions["store"]
         self.project = project
         self._control = self.app.test_client()
@@ -217,4 +220,4 @@ if pytest is not None:
     def pandaprobe_fake(pandaprobe_fake_server):
         """The session's fake, reset after the test (to the demo data if it started with it)."""
         yield pandaprobe_fake_server
-        pandaprobe_fake_server.reset(seed=bool(pandaprobe_fake_server.app.config["DEMO_DATA"]))
+        pandaprobe_fake_server.reset(seed=pandaprobe_fake_server.settings.demo_data)

@@ -28,7 +28,7 @@ import json
 import random
 from typing import Any
 
-from clock import isoformat
+from pandaprobe_fake.clock import isoformat
 
 METRICS = ("task_completion", "tool_correctness", "argument_correctness", "step_efficiency",
            "confidence", "plan_adherence", "plan_quality", "coherence", "loop_detection")

@@ -23,40 +23,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
-import fake_schemas
-import openapi
-import schemas
-from mock_server import CONTROL_PREFIX, state
-from schemas import ApiValidationError, load_parts
-from store import Conflict
+from pandaprobe_fake.fake import schemas as fake_schemas
+from pandaprobe_fake import openapi
+from pandaprobe_fake import schemas
+from pandaprobe_fake.fake.state import CONTROL_PREFIX, state
+from pandaprobe_fake.schemas import ApiValidationError, load_parts
+from pandaprobe_fake.store import Conflict
+from pandaprobe_fake.web import ApiError, json_response, no_content
 
 # A fixture document may be far larger than an API request body.
 FIXTURE_MAX_BODY = 256 * 1024 * 1024
 
 blueprint = Blueprint("fake_control", __name__, url_prefix=CONTROL_PREFIX)
-
-
-class ControlError(Exception):
-    def __init__(self, status: int, detail: str):
-        super().__init__(detail)
-        self.status, self.detail = status, detail
-
-
-@blueprint.errorhandler(ControlError)
-def control_error(err: ControlError):
-    return reply({"detail": err.detail}, err.status)
-
-
-def reply(body: Any, status: int = 200) -> Response:
-    return Response(current_app.json.dumps(body), status, mimetype="application/json")
-
-
-def no_content() -> Response:
-    response = Response(status=204)
-    del response.headers["Content-Type"]
-    return response
 
 
 def body(default: Any = None) -> Any:
@@ -69,7 +49,7 @@ def body(default: Any = None) -> Any:
     except json.JSONDecodeError as err:
         raise ApiValidationError([{"field": str(err.pos), "message": "JSON decode error"}]) from None
     except (ValueError, RecursionError):
-        raise ControlError(400, "There was an error parsing the body") from None
+        raise ApiError(400, "There was an error parsing the body") from None
 
 
 # -- reset ---------------------------------------------------------------------------------
@@ -82,7 +62,7 @@ def reset():
     (args,) = load_parts((fake_schemas.reset, body({}), "body"))
     fake = state()
     fake.reset(seed=args["seed"])
-    return reply({"seeded": args["seed"], "scores": fake.store.count_scores()})
+    return json_response({"seeded": args["seed"], "scores": fake.store.count_scores()})
 
 
 # -- fixtures ------------------------------------------------------------------------------
@@ -91,7 +71,7 @@ def reset():
 @blueprint.get("/fixtures")
 @openapi.operation("fake", responses={200: fake_schemas.fixture_dump}, summary="Dump the state as fixtures")
 def dump_fixtures():
-    return reply(fake_schemas.fixture_dump.dump({"projects": state().store.dump()}))
+    return json_response(fake_schemas.fixture_dump.dump({"projects": state().store.dump()}))
 
 
 @blueprint.post("/fixtures")
@@ -109,8 +89,8 @@ def load_fixtures():
     try:
         loaded = store.load(projects)
     except Conflict as err:
-        raise ControlError(409, str(err)) from None
-    return reply(fake_schemas.loaded.dump({"projects": loaded}), 201)
+        raise ApiError(409, str(err)) from None
+    return json_response(fake_schemas.loaded.dump({"projects": loaded}), 201)
 
 
 # -- the request journal -------------------------------------------------------------------
@@ -122,7 +102,7 @@ def load_fixtures():
 def list_requests():
     (args,) = load_parts((fake_schemas.journal_query, schemas.query_dict(request.args), "query"))
     items = state().journal.entries(args.get("method"), args.get("path"))
-    return reply(fake_schemas.journal.dump({"items": items, "total": len(items)}))
+    return json_response(fake_schemas.journal.dump({"items": items, "total": len(items)}))
 
 
 @blueprint.delete("/requests")
@@ -141,14 +121,14 @@ def clear_requests():
 def add_fault():
     (spec,) = load_parts((fake_schemas.fault, body(), "body"))
     fault = state().faults.add(spec)
-    return reply(fake_schemas.fault_out.dump(fault.as_dict()), 201)
+    return json_response(fake_schemas.fault_out.dump(fault.as_dict()), 201)
 
 
 @blueprint.get("/faults")
 @openapi.operation("fake", responses={200: fake_schemas.fault_list}, summary="List the faults")
 def list_faults():
     faults = [f.as_dict() for f in state().faults.all()]
-    return reply({"items": fake_schemas.faults_out.dump(faults), "total": len(faults)})
+    return json_response({"items": fake_schemas.faults_out.dump(faults), "total": len(faults)})
 
 
 @blueprint.delete("/faults")
@@ -163,7 +143,7 @@ def clear_faults():
                    summary="Remove a fault")
 def remove_fault(fault_id: str):
     if not state().faults.remove(fault_id):
-        raise ControlError(404, f"Fault {fault_id} not found.")
+        raise ApiError(404, f"Fault {fault_id} not found.")
     return no_content()
 
 
@@ -172,7 +152,7 @@ def remove_fault(fault_id: str):
 
 def clock_state() -> Response:
     clock = state().store.clock
-    return reply(fake_schemas.clock_state.dump({"now": clock.now(), "frozen": clock.frozen}))
+    return json_response(fake_schemas.clock_state.dump({"now": clock.now(), "frozen": clock.frozen}))
 
 
 @blueprint.get("/clock")
@@ -191,7 +171,7 @@ def set_clock():
         clock.freeze(args["freeze"])
     if "advance_seconds" in args:
         if not clock.frozen:
-            raise ControlError(409, "The clock is not frozen: freeze it first "
+            raise ApiError(409, "The clock is not frozen: freeze it first "
                                     "(POST /_fake/clock {\"freeze\": \"<ISO 8601>\"}).")
         clock.advance(args["advance_seconds"])
     return clock_state()

@@ -33,9 +33,8 @@ from flask import Blueprint, Flask, Response, current_app, send_from_directory
 from marshmallow import Schema
 from swagger_ui_bundle import swagger_ui_path
 
-import api_fields
-import fake_schemas
-import schemas
+from pandaprobe_fake import fields as api_fields
+from pandaprobe_fake import schemas
 
 OPENAPI_VERSION = "3.1.0"
 
@@ -61,13 +60,13 @@ FIELD_TYPES: dict[type, tuple[str | None, str | None]] = {
     api_fields.ListOf: ("array", None),
     api_fields.QueryList: ("array", None),
     api_fields.BodyDateTime: ("string", "date-time"),
-    fake_schemas.JsonInt: ("integer", None),
-    fake_schemas.JsonNumber: ("number", None),
-    fake_schemas.JsonBool: ("boolean", None),
-    fake_schemas.DateTimeText: ("string", "date-time"),
-    fake_schemas.ProjectName: ("string", None),
-    fake_schemas.HttpMethod: ("string", None),
-    fake_schemas.StringMap: ("object", None),
+    api_fields.JsonInt: ("integer", None),
+    api_fields.JsonNumber: ("number", None),
+    api_fields.JsonBool: ("boolean", None),
+    api_fields.DateTimeText: ("string", "date-time"),
+    api_fields.ProjectName: ("string", None),
+    api_fields.HttpMethod: ("string", None),
+    api_fields.StringMap: ("object", None),
 }
 
 # Upstream's security schemes, by upstream's names.  A project-scoped route takes either pair.
@@ -183,7 +182,7 @@ def field_properties(self, field, ret: dict, **kwargs) -> dict:
         out["additionalProperties"] = True
     if isinstance(field, api_fields.NumberMap):
         out["additionalProperties"] = {"type": "number"}
-    if isinstance(field, fake_schemas.StringMap):
+    if isinstance(field, api_fields.StringMap):
         out["additionalProperties"] = {"type": "string"}
     if isinstance(field, api_fields.QueryList):
         out["items"] = {"type": "string"}

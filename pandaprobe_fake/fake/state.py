@@ -1,11 +1,6 @@
-"""What makes the fake a test double besides the upstream routes: the request journal,
-injected faults, the emulated rate limit, and the demo data set -- the state behind the
-`/_fake/` control API (control.py) and the request hooks that act on it.
-
-`install(app)` wires it into an app made by `create_app`, from these config keys:
-CONTROL (the /_fake/ routes, the journal and faults; default on), JOURNAL_SIZE (default
-1000; 0 keeps no journal), RATE_LIMIT (e.g. "200/minute"; default off), DEMO_DATA (load
-the demo data set at start), DEMO_PROJECT, DEMO_SEED, DEMO_SCORES.
+"""The state of the test-double features of one app: the request journal, injected faults,
+the emulated rate limit, and the demo data set -- what the `/_fake/` control API (routes.py)
+and the request hooks (hooks.py) act on.  Built from the app's Settings.
 """
 
 from __future__ import annotations
@@ -21,16 +16,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import current_app, request
 
-import demo_data
-import fake_schemas
+from pandaprobe_fake.fake import demo_data
+from pandaprobe_fake.settings import DEFAULT_JOURNAL_SIZE, Settings
 
 log = logging.getLogger("pandaprobe_fake")
 
 CONTROL_PREFIX = "/_fake"
-DEFAULT_JOURNAL_SIZE = 1000
-DEFAULT_PROJECT = "demo"
 # Request headers whose values are secrets: the journal shows only their first characters.
 SECRET_HEADERS = ("x-api-key", "authorization", "proxy-authorization", "cookie")
 
@@ -205,18 +198,15 @@ class RateLimit:
 
 
 class FakeState:
-    def __init__(self, app: Flask):
-        config = app.config
-        self.store = app.extensions["store"]
-        self.control = bool(config.get("CONTROL", True))
-        self.journal = Journal(config.get("JOURNAL_SIZE", DEFAULT_JOURNAL_SIZE) if self.control else 0)
-        self.faults = Faults(config.get("DEMO_SEED"))
-        self.rate_limit = RateLimit(config["RATE_LIMIT"]) if config.get("RATE_LIMIT") else None
-        self.project = config.get("DEMO_PROJECT") or DEFAULT_PROJECT
-        self.seed = config.get("DEMO_SEED")
-        self.scores = config.get("DEMO_SCORES")
-        if self.scores is None:
-            self.scores = demo_data.DEFAULT_SCORES
+    def __init__(self, settings: Settings, store: Any):
+        self.store = store
+        self.control = settings.control
+        self.journal = Journal(settings.journal_size if self.control else 0)
+        self.faults = Faults(settings.seed)
+        self.rate_limit = RateLimit(settings.rate_limit) if settings.rate_limit else None
+        self.project = settings.project
+        self.seed = settings.seed
+        self.scores = demo_data.DEFAULT_SCORES if settings.scores is None else settings.scores
         self.demo_anchor: int | None = None
 
     def load_demo(self) -> dict[str, Any]:
@@ -244,82 +234,3 @@ class FakeState:
 
 def state() -> FakeState:
     return current_app.extensions["fake"]
-
-
-def install(app: Flask) -> None:
-    fake = app.extensions["fake"] = FakeState(app)
-    if app.config.get("DEMO_DATA"):
-        known = [p["id"] for p in fake.store.projects() if p["name"] == fake.project]
-        if known and fake.store.count_scores(known[0]):
-            log.warning("demo data not loaded: project %r already holds scores", fake.project)
-        else:
-            started = time.perf_counter()
-            loaded = fake.load_demo()
-            log.info("demo data: %d scores in project %r (%.0f ms)", loaded["scores"],
-                     loaded["name"], (time.perf_counter() - started) * 1000)
-    if fake.control:
-        import control
-
-        app.register_blueprint(control.blueprint)
-    if fake.control or fake.rate_limit is not None:
-        app.before_request(_before)
-        app.after_request(_after)
-
-
-def _before() -> Response | None:
-    """Faults first (they stand for the network in front of the server), then the rate limit."""
-    if is_control_path(request.path):
-        return None
-    fake = state()
-    if fake.control:
-        fault = fake.faults.take(request.method, request.path)
-        if fault is not None:
-            if fault.delay_ms:
-                time.sleep(fault.delay_ms / 1000)
-            if fault.status is not None:
-                return _fault_response(fault)
-    if fake.rate_limit is not None:
-        limit = fake.rate_limit.exceeded()
-        if limit is not None:
-            return Response(current_app.json.dumps({"error": f"Rate limit exceeded: {limit}"}),
-                            429, mimetype="application/json")
-    return None
-
-
-def _fault_response(fault: Fault) -> Response:
-    if fault.body is None:
-        response = Response(current_app.json.dumps({"detail": fake_schemas.reason_phrase(fault.status)}),
-                            fault.status, mimetype="application/json")
-    elif isinstance(fault.body, str):  # sent as it is, e.g. a proxy's bare error page
-        response = Response(fault.body, fault.status, mimetype="text/plain")
-    else:
-        response = Response(current_app.json.dumps(fault.body), fault.status,
-                            mimetype="application/json")
-    for name, value in fault.headers.items():
-        response.headers[name] = value
-    return response
-
-
-def _after(response: Response) -> Response:
-    if is_control_path(request.path):
-        return response
-    fake = state()
-    if fake.journal.size <= 0:
-        return response
-    try:
-        body = request.get_data(cache=True)
-    except Exception:  # e.g. over the size limit: the body was never read
-        body = None
-    started = g.get("started")
-    elapsed = (time.perf_counter() - started) * 1000 if started is not None else 0.0
-    query = {key: (values[0] if len(values) == 1 else values)
-             for key, values in request.args.lists()}
-    headers = {name: mask(value) if name.lower() in SECRET_HEADERS else value
-               for name, value in request.headers.items()}
-    fake.journal.record({
-        "method": request.method, "path": request.path, "query": query, "headers": headers,
-        "body": body, "status": response.status_code, "duration_ms": round(elapsed, 3),
-        "time": fake.store.clock.now(),
-    })
-    return response
-

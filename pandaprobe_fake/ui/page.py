@@ -27,9 +27,10 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from werkzeug.test import Client
 
-import charts
-import openapi
-import schemas
+from pandaprobe_fake.ui import charts
+from pandaprobe_fake import openapi
+from pandaprobe_fake import schemas
+from pandaprobe_fake.web import INTERNAL
 
 UI_TOKEN = "pandaprobe-fake-ui"  # the bearer token the page sends when it has no saved key
 KEY_COOKIE = "pandaprobe_fake_key"
@@ -79,14 +80,16 @@ def page_token() -> str:
 
 def call_api(method: str, path: str, project_id: str,
              query: Iterable[tuple[str, str]] | None = None) -> Answer:
-    """One request to the API's own route, dispatched through the app (no network)."""
+    """One request to the API's own route, dispatched through the app (no network), marked
+    internal: the journal, faults and rate limit leave it alone (web.is_internal)."""
     app = current_app._get_current_object()
     headers = {"Authorization": f"Bearer {page_token()}", "X-Project-ID": project_id,
                "X-Request-ID": g.get("request_id", ""), "User-Agent": "pandaprobe-fake-ui"}
     with app.app_context():  # a context of its own, so the inner request's `g` is not this one's
         response = Client(app).open(path, method=method, query_string=urlencode(list(query or ())),
                                     headers=headers,
-                                    environ_base={"REMOTE_ADDR": request.remote_addr or "127.0.0.1"})
+                                    environ_base={"REMOTE_ADDR": request.remote_addr or "127.0.0.1",
+                                                  INTERNAL: True})
     return Answer(response.status_code, response.get_json(silent=True))
 
 

@@ -29,12 +29,12 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
-import schemas
-from api_fields import Choice, JsonObject, QueryText, Text, UUIDText, parse_datetime
-from schemas import (BAD_PROJECT_NAME, COLUMN_LENGTH, DATA_TYPES, PROJECT_NAME, SOURCES,
+from pandaprobe_fake import schemas
+from pandaprobe_fake.fields import (Choice, DateTimeText, HttpMethod, JsonBool, JsonInt, JsonNumber, JsonObject,
+                                    ProjectName, QueryText, StringMap, Text, UUIDText, parse_datetime)
+from pandaprobe_fake.schemas import (BAD_PROJECT_NAME, COLUMN_LENGTH, DATA_TYPES, PROJECT_NAME, SOURCES,
                      STATUSES, value_problem)
 
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 MAX_DELAY_MS = 60_000
 
 class ControlSchema(Schema):
@@ -45,117 +45,6 @@ class ControlSchema(Schema):
 
     error_messages = {"unknown": "Extra inputs are not permitted",
                       "type": schemas.NOT_AN_OBJECT}
-
-
-# -- fields -------------------------------------------------------------------------------
-
-
-class JsonInt(fields.Field):
-    """A JSON integer (not a bool, not a float with a fraction), within bounds."""
-
-    default_error_messages = {"required": schemas.FIELD_REQUIRED,
-                              "null": "Input should be a valid integer"}
-
-    def __init__(self, *, minimum: int | None = None, maximum: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.minimum, self.maximum = minimum, maximum
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValidationError("Input should be a valid integer")
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise ValidationError("Input should be a valid integer, got a number with a fractional part")
-            value = int(value)
-        if self.minimum is not None and value < self.minimum:
-            raise ValidationError(f"Input should be greater than or equal to {self.minimum}")
-        if self.maximum is not None and value > self.maximum:
-            raise ValidationError(f"Input should be less than or equal to {self.maximum}")
-        return value
-
-
-class JsonNumber(fields.Field):
-    """A finite JSON number (not a bool), within bounds."""
-
-    default_error_messages = {"required": schemas.FIELD_REQUIRED,
-                              "null": "Input should be a valid number"}
-
-    def __init__(self, *, minimum: float | None = None, maximum: float | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.minimum, self.maximum = minimum, maximum
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ValidationError("Input should be a valid number")
-        if self.minimum is not None and value < self.minimum:
-            raise ValidationError(f"Input should be greater than or equal to {self.minimum}")
-        if self.maximum is not None and value > self.maximum:
-            raise ValidationError(f"Input should be less than or equal to {self.maximum}")
-        return value
-
-
-class JsonBool(fields.Field):
-    default_error_messages = {"required": schemas.FIELD_REQUIRED,
-                              "null": "Input should be a valid boolean"}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise ValidationError("Input should be a valid boolean")
-        return value
-
-
-class DateTimeText(fields.Field):
-    """An ISO 8601 datetime string (naive means UTC) -> microseconds since the epoch."""
-
-    default_error_messages = {"required": schemas.FIELD_REQUIRED,
-                              "null": "Input should be a valid datetime"}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
-            raise ValidationError("Input should be a valid datetime")
-        return parse_datetime(value)
-
-
-class ProjectName(fields.Field):
-    """A project name as the X-Project-Name header accepts it."""
-
-    default_error_messages = {"required": schemas.FIELD_REQUIRED,
-                              "null": "Input should be a valid string"}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str):
-            raise ValidationError("Input should be a valid string")
-        if len(value) > COLUMN_LENGTH:
-            raise ValidationError(f"String should have at most {COLUMN_LENGTH} characters")
-        if not PROJECT_NAME.fullmatch(value):
-            raise ValidationError(BAD_PROJECT_NAME.replace("X-Project-Name", "A project name"))
-        return value
-
-
-class HttpMethod(fields.Field):
-    default_error_messages = {"required": schemas.FIELD_REQUIRED}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or value.upper() not in HTTP_METHODS:
-            raise ValidationError("Input should be one of " + ", ".join(HTTP_METHODS))
-        return value.upper()
-
-
-class StringMap(fields.Field):
-    """A JSON object of strings to strings (HTTP headers)."""
-
-    default_error_messages = {"required": schemas.FIELD_REQUIRED,
-                              "null": "Input should be a valid dictionary"}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, dict):
-            raise ValidationError("Input should be a valid dictionary")
-        for key, item in value.items():
-            if not isinstance(item, str):
-                raise ValidationError(f"Value of {key!r}: Input should be a valid string")
-            if any(c in key + item for c in "\r\n\x00") or not key:
-                raise ValidationError(f"Header {key!r} is not a valid HTTP header")
-        return value
 
 
 def _list_of(schema: type[Schema], **kwargs) -> fields.List:
@@ -247,8 +136,7 @@ def score_row(score: dict[str, Any], now: int) -> dict[str, Any]:
         "author_user_id", "reason", "environment", "config_id")}
     row.update(
         id=score["id"] or str(uuid.uuid4()),
-        num=schemas.numeric_value(score["data_type"], score["value"]),
-        metadata=json.dumps(score["metadata"], ensure_ascii=False, separators=(",", ":")),
+        metadata=score["metadata"],
         created_at=created,
         updated_at=score["updated_at"] if score["updated_at"] is not None else created)
     return row

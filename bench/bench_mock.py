@@ -24,8 +24,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent  # the checkout: app.py, pandaprobe_fake/
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
 def wait_for_health(url: str, deadline: float) -> None:
@@ -58,7 +60,7 @@ def process_start(*args: str) -> float:
 
 def fake_server_start() -> tuple[float, float]:
     """(seconds to construct and start a FakeServer, seconds to its first /health answer)."""
-    from testing import FakeServer
+    from pandaprobe_fake.testing import FakeServer
 
     started = time.perf_counter()
     fake = FakeServer().start()
@@ -71,10 +73,10 @@ def fake_server_start() -> tuple[float, float]:
 
 def reset_with_scores(n: int, database: str | None) -> float:
     """Seconds of one POST /_fake/reset (through the app) with n scores present."""
-    from app import create_app
-    import demo_data
+    from pandaprobe_fake.app import create_app
+    from pandaprobe_fake.fake import demo_data
 
-    app = create_app({"DATABASE": database})
+    app = create_app({"database": database})
     store = app.extensions["store"]
     demo_data.load(store, "demo", scores=n, seed=1)
     assert store.count_scores() == n
@@ -88,9 +90,9 @@ def reset_with_scores(n: int, database: str | None) -> float:
 
 
 def seeded_reset() -> float:
-    from app import create_app
+    from pandaprobe_fake.app import create_app
 
-    app = create_app({"DATABASE": None, "DEMO_DATA": True, "DEMO_SEED": 1})
+    app = create_app({"database": None, "demo_data": True, "seed": 1})
     client = app.test_client()
     started = time.perf_counter()
     response = client.post("/_fake/reset", json={"seed": True})
@@ -107,7 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     n = args.repeat
 
-    import app  # noqa: F401  (imports are paid once, as in a test session)
+    from pandaprobe_fake import app  # noqa: F401  (imports are paid once, as in a test session)
 
     results: dict[str, list[float]] = {}
     results["--mock start to /health 200 (s)"] = [process_start("--mock") for _ in range(n)]

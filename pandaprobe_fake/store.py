@@ -15,15 +15,17 @@ whole state (reset, dump, load).  Traces and spans: trace_store.py (a mixin of S
 from __future__ import annotations
 
 import contextlib
+import math
 import sqlite3
 import threading
 import uuid
 from typing import Any, Iterable, Iterator
 
-from clock import Clock
-from storecache import COUNT, MISSING, PROJECT, StoreCache
-from trace_store import SPAN_COLUMNS, SPAN_JSON, TRACE_COLUMNS, TRACE_JSON, TRACE_SCHEMA, TraceStore
-from trace_store import row_dict as _row
+from pandaprobe_fake.clock import Clock
+from pandaprobe_fake.storecache import COUNT, MISSING, PROJECT, StoreCache
+from pandaprobe_fake.trace_store import SPAN_COLUMNS, SPAN_JSON, TRACE_COLUMNS, TRACE_JSON, TRACE_SCHEMA, TraceStore
+from pandaprobe_fake.trace_store import _json
+from pandaprobe_fake.trace_store import row_dict as _row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
@@ -238,8 +240,9 @@ class Store(TraceStore):
     # -- trace scores -----------------------------------------------------------------------
 
     def create_score(self, project_id: str, fields: dict[str, Any]) -> dict[str, Any]:
-        """Insert one score.  `fields` holds trace_id, name, value, num, data_type, source,
-        reason and metadata (JSON text); the rest is filled in here.  The time is read
+        """Insert one score.  `fields` holds trace_id, name, value, data_type, source, reason
+        and metadata (a dict); the rest is filled in here, the derived columns (`num`, the
+        metadata's JSON text) by `_insert_scores`.  The time is read
         inside the write transaction, so timestamps follow the order of the writes."""
         with self.write(known=True) as conn:
             now = self.clock.now()
@@ -253,7 +256,8 @@ class Store(TraceStore):
         return {k: score[k] for k in SCORE_COLUMNS}
 
     def insert_scores(self, scores: Iterable[dict[str, Any]]) -> int:
-        """Bulk insert of complete score dicts (every column of SCORE_COLUMNS)."""
+        """Bulk insert of complete score dicts (every column of SCORE_COLUMNS but the derived
+        `num`; metadata a dict or its JSON text)."""
         with self.write() as conn:
             return self._insert_scores(conn, scores)
 
@@ -261,7 +265,15 @@ class Store(TraceStore):
     def _insert_scores(conn: sqlite3.Connection, scores: Iterable[dict[str, Any]]) -> int:
         sql = (f"INSERT INTO trace_scores ({', '.join(SCORE_COLUMNS)}) "
                f"VALUES ({', '.join('?' * len(SCORE_COLUMNS))})")
-        cur = conn.executemany(sql, ([s[c] for c in SCORE_COLUMNS] for s in scores))
+
+        def rows():
+            for score in scores:
+                score["num"] = numeric_value(score["data_type"], score["value"])
+                if not isinstance(score["metadata"], str):
+                    score["metadata"] = _json(score["metadata"])
+                yield [score[c] for c in SCORE_COLUMNS]
+
+        cur = conn.executemany(sql, rows())
         return cur.rowcount
 
     def get_score(self, project_id: str, score_id: str) -> dict[str, Any] | None:
@@ -272,10 +284,17 @@ class Store(TraceStore):
 
     def update_score(self, project_id: str, score_id: str,
                      changes: dict[str, Any]) -> dict[str, Any] | None:
-        """Apply `changes` (columns -> values) and stamp updated_at; None if no such score."""
+        """Apply `changes` (columns -> values; metadata a dict) and stamp updated_at; None if
+        no such score.  A new value sets the derived `num` by the score's data type."""
         with self.write(known=True) as conn:
             changes = {**changes, "updated_at": self.clock.now()}
-            assignments = ", ".join(f"{column} = ?" for column in changes)
+            if "metadata" in changes and not isinstance(changes["metadata"], str):
+                changes["metadata"] = _json(changes["metadata"])
+            assignments = [f"{column} = ?" for column in changes]
+            if "value" in changes:
+                changes["num"] = numeric_value("NUMERIC", changes["value"])
+                assignments.append("num = CASE data_type WHEN 'NUMERIC' THEN ? END")
+            assignments = ", ".join(assignments)
             cur = conn.execute(
                 f"UPDATE trace_scores SET {assignments} WHERE id = ? AND project_id = ? "
                 f"RETURNING {', '.join(SCORE_COLUMNS)}",
@@ -563,6 +582,18 @@ class Store(TraceStore):
                 if row:
                     return row[0]
         return None
+
+
+def numeric_value(data_type: str, value: str | None) -> float | None:
+    """The derived `num` column: the number analytics read from a NUMERIC value (Python's
+    reading, as the value rule's), else None."""
+    if data_type != "NUMERIC" or value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 class Conflict(Exception):

@@ -19,10 +19,18 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
-from clock import isoformat, to_micros
+from pandaprobe_fake.clock import isoformat, to_micros
 
 FIELD_REQUIRED = "Field required"
 NOT_AN_OBJECT = "Input should be a valid dictionary or object to extract fields from"
+# The real server keeps `name` and `value` in 255-character columns (longer is a 500 there).
+COLUMN_LENGTH = 255
+
+# What the real server accepts as a project name (the X-Project-Name header).
+PROJECT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 _.'-]*[A-Za-z0-9])?")
+BAD_PROJECT_NAME = ("X-Project-Name must start and end with a letter or digit and contain only "
+                    "letters, digits, spaces, hyphens, underscores, dots, or apostrophes.")
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 NOT_A_LIST = "Input should be a valid list"
 
 
@@ -472,3 +480,114 @@ class StoredObject(StoredJson):
 
     def serialize(self, attr, obj, accessor=None, **kwargs):
         return _stored_object(obj.get(attr))
+
+
+# -- JSON values of the control API and of the evaluation routes -------------------------------------------------------------------------------
+
+
+class JsonInt(fields.Field):
+    """A JSON integer (not a bool, not a float with a fraction), within bounds."""
+
+    default_error_messages = {"required": FIELD_REQUIRED,
+                              "null": "Input should be a valid integer"}
+
+    def __init__(self, *, minimum: int | None = None, maximum: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValidationError("Input should be a valid integer")
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValidationError("Input should be a valid integer, got a number with a fractional part")
+            value = int(value)
+        if self.minimum is not None and value < self.minimum:
+            raise ValidationError(f"Input should be greater than or equal to {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValidationError(f"Input should be less than or equal to {self.maximum}")
+        return value
+
+
+class JsonNumber(fields.Field):
+    """A finite JSON number (not a bool), within bounds."""
+
+    default_error_messages = {"required": FIELD_REQUIRED,
+                              "null": "Input should be a valid number"}
+
+    def __init__(self, *, minimum: float | None = None, maximum: float | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValidationError("Input should be a valid number")
+        if self.minimum is not None and value < self.minimum:
+            raise ValidationError(f"Input should be greater than or equal to {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValidationError(f"Input should be less than or equal to {self.maximum}")
+        return value
+
+
+class JsonBool(fields.Field):
+    default_error_messages = {"required": FIELD_REQUIRED,
+                              "null": "Input should be a valid boolean"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("Input should be a valid boolean")
+        return value
+
+
+class DateTimeText(fields.Field):
+    """An ISO 8601 datetime string (naive means UTC) -> microseconds since the epoch."""
+
+    default_error_messages = {"required": FIELD_REQUIRED,
+                              "null": "Input should be a valid datetime"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Input should be a valid datetime")
+        return parse_datetime(value)
+
+
+class ProjectName(fields.Field):
+    """A project name as the X-Project-Name header accepts it."""
+
+    default_error_messages = {"required": FIELD_REQUIRED,
+                              "null": "Input should be a valid string"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError("Input should be a valid string")
+        if len(value) > COLUMN_LENGTH:
+            raise ValidationError(f"String should have at most {COLUMN_LENGTH} characters")
+        if not PROJECT_NAME.fullmatch(value):
+            raise ValidationError(BAD_PROJECT_NAME.replace("X-Project-Name", "A project name"))
+        return value
+
+
+class HttpMethod(fields.Field):
+    default_error_messages = {"required": FIELD_REQUIRED}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or value.upper() not in HTTP_METHODS:
+            raise ValidationError("Input should be one of " + ", ".join(HTTP_METHODS))
+        return value.upper()
+
+
+class StringMap(fields.Field):
+    """A JSON object of strings to strings (HTTP headers)."""
+
+    default_error_messages = {"required": FIELD_REQUIRED,
+                              "null": "Input should be a valid dictionary"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, dict):
+            raise ValidationError("Input should be a valid dictionary")
+        for key, item in value.items():
+            if not isinstance(item, str):
+                raise ValidationError(f"Value of {key!r}: Input should be a valid string")
+            if any(c in key + item for c in "\r\n\x00") or not key:
+                raise ValidationError(f"Header {key!r} is not a valid HTTP header")
+        return value

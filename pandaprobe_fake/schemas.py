@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_dump, validates_schema
 
-from api_fields import (FIELD_REQUIRED, NOT_A_LIST, NOT_AN_OBJECT, BodyDateTime, Choice, JsonObject,
+from pandaprobe_fake.fields import (BAD_PROJECT_NAME, COLUMN_LENGTH, PROJECT_NAME, FIELD_REQUIRED, NOT_A_LIST, NOT_AN_OBJECT, BodyDateTime, Choice, JsonObject,
                         JsonValue, ListBody, ListOf, NumberMap, QueryDateTime, QueryInt, QueryList,
                         QueryText, StoredChoice, StoredObject, StoredText, StoredTimestamp,
                         StoredUUID, Text, Timestamp, UUIDText)
@@ -34,16 +34,6 @@ MAX_SPANS = 500
 # A PATCH may clear a trace's or span's field with null, but not these (the real server's
 # database refuses it, with a 500).
 CANNOT_CLEAR = "Value error, {} cannot be null: it is always set"
-
-# The real server keeps `name` and `value` in 255-character columns (longer is a 500 there).
-COLUMN_LENGTH = 255
-
-# What the real server accepts as a project name (the X-Project-Name header).
-PROJECT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 _.'-]*[A-Za-z0-9])?")
-BAD_PROJECT_NAME = ("X-Project-Name must start and end with a letter or digit and contain only "
-                    "letters, digits, spaces, hyphens, underscores, dots, or apostrophes.")
-
-
 
 class ApiValidationError(Exception):
     """A request that failed validation: the `errors` list of the real server's 422 body."""
@@ -150,16 +140,6 @@ def value_problem(data_type: str, value: str) -> str | None:
             return "BOOLEAN score must be 'true' or 'false'"
     return None
 
-
-def numeric_value(data_type: str, value: str | None) -> float | None:
-    """The number analytics read from a NUMERIC value (Python's reading, as the rule's)."""
-    if data_type != "NUMERIC" or value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 # -- request schemas ---------------------------------------------------------------------

@@ -44,7 +44,10 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-ROOT = Path(__file__).resolve().parent
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent  # the checkout: app.py, pandaprobe_fake/
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 SCORES = "/evaluations/trace-scores"
 ANALYTICS = "/evaluations/analytics/trace-scores"
 AUTH = {"X-API-Key": "bench-key", "X-Project-Name": "bench"}
@@ -231,7 +234,7 @@ def fake_argv(db: str, *extra: str) -> list[str]:
 
 
 def floor_argv(bodies: Path | None = None) -> list[str]:
-    argv = [sys.executable, str(ROOT / "bench_floor.py"), "--port", "0"]
+    argv = [sys.executable, str(BENCH / "bench_floor.py"), "--port", "0"]
     return argv + (["--bodies", str(bodies)] if bodies else [])
 
 
@@ -564,8 +567,7 @@ def created_at(start_us: int, i: int) -> int:
 def fill_scale_db(path: Path, target: int) -> tuple[str, float, int]:
     """Bring the bench project of the database at `path` to `target` scores, through the
     store's bulk insert.  Returns (project id, seconds spent loading, rows loaded)."""
-    sys.path.insert(0, str(ROOT))
-    import store as store_module
+    from pandaprobe_fake import store as store_module
 
     s = store_module.Store(str(path))
     try:

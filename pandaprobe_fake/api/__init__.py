@@ -1,0 +1,22 @@
+"""The upstream API's routes, a blueprint per resource (the folder follows the URL space):
+
+    meta.py     /health
+    scores.py   /evaluations/trace-scores, /evaluations/analytics/trace-scores/...
+    traces.py   /traces, /traces/{trace_id}/spans/...
+
+Their shared plumbing (auth and project scope, ApiError, JSON responses, the `endpoint`
+decorator) is pandaprobe_fake/web.py; their schemas, pandaprobe_fake/schemas.py.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from pandaprobe_fake.api import meta, scores, traces
+
+BLUEPRINTS = (meta.blueprint, scores.blueprint, traces.blueprint)
+
+
+def register(app: Flask) -> None:
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)

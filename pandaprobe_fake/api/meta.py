@@ -1,0 +1,19 @@
+"""The routes about the server itself: `GET /health`."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from pandaprobe_fake import UPSTREAM_VERSION, schemas
+from pandaprobe_fake.clock import isoformat
+from pandaprobe_fake.web import endpoint, json_response, store
+
+blueprint = Blueprint("meta", __name__)
+
+
+@blueprint.get("/health")
+@endpoint("health", responses={200: schemas.health}, scoped=False)
+def health():
+    return json_response(schemas.health.dump({
+        "status": "healthy", "version": UPSTREAM_VERSION, "environment": "fake",
+        "timestamp": isoformat(store().clock.now())}))

@@ -1,0 +1,76 @@
+"""pandaprobe-fake: a local stand-in for the hosted PandaProbe API.
+
+The app factory and the command line:
+
+    pandaprobe-fake [--host 127.0.0.1] [--port 8000] [--db ./pandaprobe-fake.db] [--api-key KEY ...]
+    pandaprobe-fake --mock [--project demo] [--seed N] [--scores N]   # in memory, with demo data
+
+(also `python -m pandaprobe_fake` and, from a checkout, `python app.py`; `--help` lists every
+option, each of which can also come from a PANDAPROBE_FAKE_* environment variable.)
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, Mapping, Sequence
+
+from flask import Flask
+
+from pandaprobe_fake import UPSTREAM_VERSION, __version__, api, fake, openapi, web
+from pandaprobe_fake.jsonio import FastJSONProvider
+from pandaprobe_fake.settings import Settings, parse_command_line, settings_of
+from pandaprobe_fake.store import Store
+from pandaprobe_fake.ui import page as ui
+
+log = logging.getLogger("pandaprobe_fake")
+
+
+def create_app(settings: Settings | Mapping[str, Any] | None = None, **changes: Any) -> Flask:
+    """Build the app from a Settings (or a dict of its fields, or keyword changes to the
+    defaults): `create_app(database=None, api_keys=["k"])`."""
+    settings = settings_of(settings, **changes)
+    app = Flask(__name__, static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    app.json = FastJSONProvider(app)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.json.compact = True
+    app.url_map.merge_slashes = False
+    app.extensions["settings"] = settings
+    app.extensions["store"] = settings.store or Store(settings.database)
+
+    web.install(app)  # request id, log line, and every error as JSON
+    api.register(app)  # the upstream API's routes
+    fake.install(app)  # the /_fake/ control API, journal, faults, rate limit, demo data
+    app.register_blueprint(ui.blueprint)  # the demo page: /ui, on the routes above
+    openapi.register(app, title="PandaProbe API (pandaprobe-fake)", version=UPSTREAM_VERSION,
+                     description="pandaprobe-fake: a local stand-in for the hosted PandaProbe API.")
+    return app
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> None:
+    import waitress
+
+    settings = parse_command_line(argv, prog)
+    logging.basicConfig(level=logging.WARNING if settings.quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    app = create_app(settings)
+    server = waitress.create_server(app, host=settings.host, port=settings.port,
+                                    threads=settings.threads, ident="pandaprobe-fake")
+    host = settings.host if ":" not in settings.host else f"[{settings.host}]"
+    url = f"http://{host}:{server.effective_port}"
+    print(url, flush=True)  # the first line is the URL (tests and scripts read it)
+    print(f"pandaprobe-fake {__version__}: demo page {url}/ui, API docs {url}/docs"
+          + (", in memory with demo data (mock mode)" if settings.mock else
+             f", database {settings.database or ':memory:'}"), file=sys.stderr, flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.extensions["store"].close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""The request hooks of the test-double features, around every upstream route: injected
+faults and the emulated rate limit before the route, the request journal after it.  The
+control API's own routes and the demo page's calls to the API pass through untouched."""
+
+from __future__ import annotations
+
+import time
+
+from flask import Response, current_app, g, request
+
+from pandaprobe_fake.fake import schemas as fake_schemas
+from pandaprobe_fake.fake.state import SECRET_HEADERS, Fault, is_control_path, mask, state
+from pandaprobe_fake.web import is_internal
+
+
+def passes_through() -> bool:
+    return is_control_path(request.path) or is_internal()
+
+
+def before() -> Response | None:
+    """Faults first (they stand for the network in front of the server), then the rate limit."""
+    if passes_through():
+        return None
+    fake = state()
+    if fake.control:
+        fault = fake.faults.take(request.method, request.path)
+        if fault is not None:
+            if fault.delay_ms:
+                time.sleep(fault.delay_ms / 1000)
+            if fault.status is not None:
+                return fault_response(fault)
+    if fake.rate_limit is not None:
+        limit = fake.rate_limit.exceeded()
+        if limit is not None:
+            return Response(current_app.json.dumps({"error": f"Rate limit exceeded: {limit}"}),
+                            429, mimetype="application/json")
+    return None
+
+
+def fault_response(fault: Fault) -> Response:
+    if fault.body is None:
+        response = Response(current_app.json.dumps({"detail": fake_schemas.reason_phrase(fault.status)}),
+                            fault.status, mimetype="application/json")
+    elif isinstance(fault.body, str):  # sent as it is, e.g. a proxy's bare error page
+        response = Response(fault.body, fault.status, mimetype="text/plain")
+    else:
+        response = Response(current_app.json.dumps(fault.body), fault.status,
+                            mimetype="application/json")
+    for name, value in fault.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def after(response: Response) -> Response:
+    if passes_through():
+        return response
+    fake = state()
+    if fake.journal.size <= 0:
+        return response
+    try:
+        body = request.get_data(cache=True)
+    except Exception:  # e.g. over the size limit: the body was never read
+        body = None
+    started = g.get("started")
+    elapsed = (time.perf_counter() - started) * 1000 if started is not None else 0.0
+    query = {key: (values[0] if len(values) == 1 else values)
+             for key, values in request.args.lists()}
+    headers = {name: mask(value) if name.lower() in SECRET_HEADERS else value
+               for name, value in request.headers.items()}
+    fake.journal.record({
+        "method": request.method, "path": request.path, "query": query, "headers": headers,
+        "body": body, "status": response.status_code, "duration_ms": round(elapsed, 3),
+        "time": fake.store.clock.now(),
+    })
+    return response
