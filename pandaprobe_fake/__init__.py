@@ -4,7 +4,7 @@
     from pandaprobe_fake.testing import FakeServer     # in-process, for test suites
 
 The package's map: app.py (factory, command line), settings.py (every option), schemas.py and
-fields.py (Marshmallow), store.py with trace_store.py (SQLite), web.py (HTTP plumbing), api/
+fields.py (Marshmallow), store.py with stores/ (SQLite), web.py (HTTP plumbing), api/
 (the upstream routes by resource), fake/ (the /_fake/ test-double features), ui/ (the /ui demo
 page), openapi.py (/openapi.json, /docs), testing.py (FakeServer and the pytest plugin).
 """

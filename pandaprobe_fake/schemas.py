@@ -443,6 +443,8 @@ class TraceSchema(Schema):
     environment = fields.String(allow_none=True)
     release = fields.String(allow_none=True)
     spans = fields.List(fields.Nested(SpanSchema))
+    total_tokens = fields.Integer(dump_default=0, load_default=0)
+    total_cost = fields.Float(dump_default=0.0, load_default=0.0)
 
 
 class TraceListItemSchema(Schema):

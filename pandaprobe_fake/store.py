@@ -9,7 +9,7 @@ for the writer).  An in-memory database is private to its connection, so it gets
 exactly one, shared by every thread behind a lock.
 
 Here: connections and transactions, projects, trace scores and their analytics, and the
-whole state (reset, dump, load).  Traces and spans: trace_store.py (a mixin of Store).
+whole state (reset, dump, load).  Traces and spans: stores/traces.py (a mixin of Store).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ import uuid
 from typing import Any, Iterable, Iterator
 
 from pandaprobe_fake.clock import Clock
-from pandaprobe_fake.storecache import COUNT, MISSING, PROJECT, StoreCache
-from pandaprobe_fake.trace_store import SPAN_COLUMNS, SPAN_JSON, TRACE_COLUMNS, TRACE_JSON, TRACE_SCHEMA, TraceStore
-from pandaprobe_fake.trace_store import _json
-from pandaprobe_fake.trace_store import row_dict as _row
+from pandaprobe_fake.stores.cache import COUNT, MISSING, PROJECT, StoreCache
+from pandaprobe_fake.stores.traces import SPAN_COLUMNS, SPAN_JSON, TRACE_COLUMNS, TRACE_JSON, TRACE_SCHEMA, TraceStore
+from pandaprobe_fake.stores.traces import _json
+from pandaprobe_fake.stores.traces import row_dict as _row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
@@ -161,7 +161,7 @@ class Store(TraceStore):
     def write(self, known: bool = False) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken at once (BEGIN IMMEDIATE), committed or rolled back.
 
-        The store's caches (storecache.py) are dropped after it, unless the caller says it is
+        The store's caches (stores/cache.py) are dropped after it, unless the caller says it is
         `known`: it only adds, edits or removes scores (or adds a project) and reports every
         change in a project's number of scores with `_counted` inside the block."""
         with self._connection() as conn:

@@ -1,4 +1,4 @@
-"""The store's caches (storecache.py): a project's score count (the `total` of an unfiltered
+"""The store's caches (stores/cache.py): a project's score count (the `total` of an unfiltered
 list) and project ids by name stay exactly right across every kind of write."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from pandaprobe_fake.storecache import COUNT, MISSING, PROJECT, StoreCache
+from pandaprobe_fake.stores.cache import COUNT, MISSING, PROJECT, StoreCache
 from pandaprobe_fake.store import SCORE_COLUMNS, Store
 
 from conftest import SCORES

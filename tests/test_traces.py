@@ -8,7 +8,8 @@ from pandaprobe_fake.app import create_app
 from conftest import SCORES, Api, key_headers
 
 TRACE_KEYS = ["trace_id", "project_id", "name", "status", "input", "output", "metadata", "started_at",
-              "ended_at", "session_id", "user_id", "tags", "environment", "release", "spans"]
+              "ended_at", "session_id", "user_id", "tags", "environment", "release", "spans",
+              "total_tokens", "total_cost"]
 SPAN_KEYS = ["span_id", "trace_id", "parent_span_id", "name", "kind", "status", "input", "output",
              "model", "token_usage", "metadata", "started_at", "ended_at", "error",
              "completion_start_time", "model_parameters", "cost", "latency_ms", "time_to_first_token_ms"]
@@ -320,6 +321,16 @@ def test_list_items_and_figures(api, listed):
     assert (a["latency_ms"], a["span_count"], a["total_tokens"], a["total_cost"]) == (3000.0, 3, 18, 0.75)
     c = items[listed["c"]]
     assert (c["latency_ms"], c["span_count"], c["total_tokens"], c["total_cost"]) == (None, 0, 0, 0.0)
+
+
+def test_the_detail_and_the_patch_answer_carry_the_totals(api, listed):
+    """TraceResponse's total_tokens / total_cost: the list's figures, 0 / 0.0 without spans."""
+    for trace_id, totals in ((listed["a"], (18, 0.75)), (listed["c"], (0, 0.0))):
+        detail = fetch(api, trace_id)
+        assert (detail["total_tokens"], detail["total_cost"]) == totals
+        assert type(detail["total_cost"]) is float
+        patched = api.patch(f"/traces/{trace_id}", json={"release": "v2"}).get_json()
+        assert (patched["total_tokens"], patched["total_cost"]) == totals
 
 
 @pytest.mark.parametrize("query,expected", [

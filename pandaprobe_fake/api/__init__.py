@@ -1,8 +1,8 @@
-"""The upstream API's routes, a blueprint per resource (the folder follows the URL space):
+"""The upstream API's routes, a blueprint per resource; the folders follow the URL space:
 
-    meta.py     /health
-    scores.py   /evaluations/trace-scores, /evaluations/analytics/trace-scores/...
-    traces.py   /traces, /traces/{trace_id}/spans/...
+    meta.py                      /health
+    traces.py                    /traces, /traces/{trace_id}/spans/...
+    evaluations/trace_scores.py  /evaluations/trace-scores, /evaluations/analytics/trace-scores/...
 
 Their shared plumbing (auth and project scope, ApiError, JSON responses, the `endpoint`
 decorator) is pandaprobe_fake/web.py; their schemas, pandaprobe_fake/schemas.py.
@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from pandaprobe_fake.api import meta, scores, traces
+from pandaprobe_fake.api import meta, traces
+from pandaprobe_fake.api.evaluations import trace_scores
 
-BLUEPRINTS = (meta.blueprint, scores.blueprint, traces.blueprint)
+BLUEPRINTS = (meta.blueprint, trace_scores.blueprint, traces.blueprint)
 
 
 def register(app: Flask) -> None:

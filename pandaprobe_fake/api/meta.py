@@ -13,7 +13,7 @@ blueprint = Blueprint("meta", __name__)
 
 @blueprint.get("/health")
 @endpoint("health", responses={200: schemas.health}, scoped=False)
-def health():
+def health_check():
     return json_response(schemas.health.dump({
         "status": "healthy", "version": UPSTREAM_VERSION, "environment": "fake",
         "timestamp": isoformat(store().clock.now())}))

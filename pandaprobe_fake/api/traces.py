@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from pandaprobe_fake import schemas
-from pandaprobe_fake.api.scores import trace_not_found
+from pandaprobe_fake.api.evaluations.trace_scores import trace_not_found
 from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, store
 
 blueprint = Blueprint("traces", __name__)

@@ -221,7 +221,7 @@ class TraceStore:
             return self._trace_exists(conn, project_id, trace_id)
 
     def get_trace(self, project_id: str, trace_id: str) -> dict[str, Any] | None:
-        """A trace with its spans (by start time), or None."""
+        """A trace with its spans (by start time) and their totals (tokens, cost), or None."""
         with self.read() as conn:
             trace = self._fetch_trace(conn, project_id, trace_id)
             if trace is None:
@@ -229,6 +229,9 @@ class TraceStore:
             cur = conn.execute(f"SELECT {', '.join(SPAN_COLUMNS)} FROM spans WHERE project_id = ? "
                                f"AND trace_id = ? ORDER BY started_at, seq", (project_id, trace_id))
             trace["spans"] = [self._decode(_row(cur, r), SPAN_JSON) for r in cur.fetchall()]
+            trace["total_tokens"], trace["total_cost"] = conn.execute(
+                "SELECT COALESCE(SUM(tokens), 0), COALESCE(SUM(cost_total), 0.0) FROM spans"
+                " WHERE project_id = ? AND trace_id = ?", (project_id, trace_id)).fetchone()
         return trace
 
     @staticmethod

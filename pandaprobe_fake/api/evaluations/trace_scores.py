@@ -10,7 +10,7 @@ from flask import Blueprint
 from pandaprobe_fake import schemas
 from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, settings, store
 
-blueprint = Blueprint("scores", __name__)
+blueprint = Blueprint("trace_scores", __name__)
 SCORES = "/evaluations/trace-scores"
 ANALYTICS = "/evaluations/analytics/trace-scores"
 
