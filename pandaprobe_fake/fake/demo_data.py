@@ -82,15 +82,29 @@ _AGENTS = {
     "travel-planner": (("llm", "understand-request"), ("tool", "search_flights"),
                        ("tool", "search_hotels"), ("llm", "itinerary")),
 }
+# A user's question per agent; its numbers come from one draw `n` (2..9998), each kept within
+# what reads naturally (see _numbers).
 _QUESTIONS = {
-    "support-agent": ("Where is my order #{n}?", "How do I reset my password?",
-                      "Can I change the delivery address of order #{n}?"),
+    "support-agent": ("Where is my order #{order}?", "How do I reset my password?",
+                      "Can I change the delivery address of order #{order}?"),
     "research-agent": ("Summarise recent work on retrieval-augmented agents.",
-                       "Compare three vector databases for {n} million documents."),
-    "code-review-agent": ("Review pull request #{n}.", "Check PR #{n} for security issues."),
-    "travel-planner": ("Plan a {n}-day trip to Lisbon in May.",
-                       "Find a flight to Tokyo and a hotel near Shibuya for {n} nights."),
+                       "Compare three vector databases for {millions} million documents."),
+    "code-review-agent": ("Review pull request #{pr}.", "Check PR #{pr} for security issues."),
+    "travel-planner": ("Plan a {days}-day trip to Lisbon in May.",
+                       "Find a flight to Tokyo and a hotel near Shibuya for {nights} nights."),
 }
+_ANSWERS = {
+    "support-agent": "Here is what I found for you: {question}",
+    "research-agent": "Summary of the sources on: {question}",
+    "code-review-agent": "Review posted with 3 comments. ({question})",
+    "travel-planner": "Itinerary ready: {question}",
+}
+
+
+def _numbers(n: int) -> dict[str, int]:
+    """The numbers of a question, all from one draw n in 2..9998."""
+    return {"order": 10_000 + n * 7, "pr": 100 + n % 900, "millions": 1 + n % 50,
+            "days": 3 + n % 12, "nights": 1 + n % 14}
 _MODELS = (("gpt-4o-mini", 0.15, 0.6), ("gpt-4.1", 2.0, 8.0), ("claude-sonnet-4", 3.0, 15.0),
            ("gemini-2.5-flash", 0.3, 2.5))
 # Relative traffic by hour of day (UTC): quiet nights, busy working hours.
@@ -282,11 +296,11 @@ class _Generator:
     def _trace_body(self, trace_id: str, agent: str, session: str, user: str, started: int,
                     ended: int, failed: bool, environment: str) -> dict[str, Any]:
         rng = self.trace_rng
-        question = rng.choice(_QUESTIONS[agent]).format(n=rng.randrange(2, 9999))
+        question = rng.choice(_QUESTIONS[agent]).format(**_numbers(rng.randrange(2, 9999)))
         root_id = _uuid(rng)
         spans = [{"span_id": root_id, "parent_span_id": None, "name": agent, "kind": "AGENT",
                   "status": "ERROR" if failed else "OK", "input": {"query": question},
-                  "output": None if failed else {"answer": f"Done: {question}"},
+                  "output": None if failed else {"answer": _ANSWERS[agent].format(question=question)},
                   "started_at": self._iso(started), "ended_at": self._iso(ended),
                   "error": "ToolError: upstream service unavailable" if failed else None,
                   "metadata": {}}]
@@ -316,7 +330,7 @@ class _Generator:
             at += slot
         return {"trace_id": trace_id, "name": agent, "status": "ERROR" if failed else "COMPLETED",
                 "input": {"query": question},
-                "output": None if failed else {"answer": f"Done: {question}"},
+                "output": None if failed else {"answer": _ANSWERS[agent].format(question=question)},
                 "metadata": {"agent_version": "1.4.2"}, "started_at": self._iso(started),
                 "ended_at": self._iso(ended), "session_id": session, "user_id": user,
                 "tags": [agent.split("-")[0], environment], "environment": environment,

@@ -15,6 +15,8 @@ WIDTH, HEIGHT = 440, 210
 LEFT, RIGHT, TOP, BOTTOM = 44, 24, 14, 42
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 MAX_X_LABELS = 6
+# Tick labels are 10 px text (ui.css): about 6.2 units a character, kept 8 units apart.
+LABEL_CHAR_W, LABEL_GAP = 6.2, 8.0
 
 _LABEL_FORMATS = {"hour": "%m-%d %Hh", "day": "%m-%d", "week": "wk %m-%d"}
 
@@ -34,6 +36,30 @@ def _spread(count: int, most: int) -> list[int]:
         return list(range(count))
     step = (count - 1) / (most - 1)
     return sorted({round(i * step) for i in range(most)})
+
+
+def label_width(label: str) -> float:
+    return len(label) * LABEL_CHAR_W
+
+
+def _apart(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two centred tick labels leave LABEL_GAP between them."""
+    return abs(b["x"] - a["x"]) >= (label_width(a["label"]) + label_width(b["label"])) / 2 + LABEL_GAP
+
+
+def x_ticks(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Tick labels for points placed in time: at most MAX_X_LABELS, evenly chosen, the first
+    and the last included, and none overlapping another (points bunched together in time --
+    a sparse trend -- get one label for the bunch)."""
+    chosen = [{"x": points[i]["x"], "label": points[i]["label"]}
+              for i in _spread(len(points), MAX_X_LABELS)]
+    kept: list[dict[str, Any]] = []
+    for tick in chosen:
+        if not kept or _apart(kept[-1], tick):
+            kept.append(tick)
+        elif tick is chosen[-1] and len(kept) > 1 and _apart(kept[-2], tick):
+            kept[-1] = tick  # the last point keeps its label; the one crowding it goes
+    return kept
 
 
 def frame(y_label: str, x_label: str, y_ticks: list[dict[str, Any]]) -> dict[str, Any]:
@@ -57,8 +83,7 @@ def trend_chart(items: list[dict[str, Any]], granularity: str) -> dict[str, Any]
                        "label": _time(item["bucket"]).strftime(_LABEL_FORMATS.get(granularity, "%m-%d"))})
     chart["points"] = points
     chart["line"] = " ".join(f"{p['x']},{p['y']}" for p in points)
-    chart["x_ticks"] = [{"x": points[i]["x"], "label": points[i]["label"]}
-                        for i in _spread(len(points), MAX_X_LABELS)]
+    chart["x_ticks"] = x_ticks(points)
     return chart
 
 
