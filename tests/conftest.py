@@ -110,7 +110,11 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server_factory(tmp_path):
+def live_server_factory(request, tmp_path):
+    """Start `python app.py ARGS...` processes (stopped after the test).  A test that starts
+    one must be marked `process`, so that `-m "not process"` leaves it out."""
+    assert request.node.get_closest_marker("process"), \
+        f"{request.node.nodeid} starts processes: mark it @pytest.mark.process"
     servers: list[LiveServer] = []
 
     def start(*args: str) -> LiveServer:

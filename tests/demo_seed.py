@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pandaprobe_fake.clock import to_micros  # noqa: E402
-from pandaprobe_fake.store import Store  # noqa: E402
+from pandaprobe_fake.clock import to_micros
+from pandaprobe_fake.store import Store
 
 PROJECT = "demo"
 HEADERS = {"X-API-Key": "demo-key", "X-Project-Name": PROJECT}
