@@ -83,7 +83,8 @@ class LiveServer:
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py"), "--port", "0", *self.args],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True)
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True,
+            env={k: v for k, v in os.environ.items() if not k.startswith("PANDAPROBE_FAKE_")})
         line = self.proc.stdout.readline().strip()
         assert line.startswith("http://"), (line, self.log_path.read_text())
         self.url = line

@@ -273,10 +273,10 @@ def test_demo_data_joins_an_existing_empty_project(tmp_path):
     (["--mock", "--db", "x.db"], "--mock keeps everything in memory"),
     (["--seed", "1"], "go with --mock or --demo-data"),
     (["--project", "p"], "go with --mock or --demo-data"),
-    (["--mock", "--scores", "-1"], "--scores must be 0 or more"),
-    (["--journal-size", "-1"], "--journal-size must be 0 or more"),
+    (["--mock", "--scores", "-1"], "argument --scores: must be 0 or more"),
+    (["--journal-size", "-1"], "argument --journal-size: must be 0 or more"),
     (["--rate-limit", "lots"], "write it as COUNT/PERIOD"),
-    (["--mock", "--project", "no/slash"], "--project: a project name must start"),
+    (["--mock", "--project", "no/slash"], "argument --project: a project name must start"),
 ])
 def test_command_line_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
