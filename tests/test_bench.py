@@ -1,5 +1,5 @@
 """A smoke test of bench.py's helpers (the benchmark itself is not part of the suite:
-`python bench.py` runs it)."""
+`python bench/bench.py` runs it)."""
 
 from __future__ import annotations
 

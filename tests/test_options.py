@@ -155,11 +155,16 @@ COMMANDS = {
 }
 
 
-def run(command: list[str], *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT,
-        timeout: float = 30) -> subprocess.CompletedProcess:
+def environment(**variables: str) -> dict[str, str]:
+    """This process's environment without its PANDAPROBE_FAKE_* variables, plus these."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(ENV)}
+    return {**clean, **{ENV + name: value for name, value in variables.items()}}
+
+
+def run(command: list[str], *args: str, cwd: Path = ROOT,
+        timeout: float = 30) -> subprocess.CompletedProcess:
     return subprocess.run([*command, *args], capture_output=True, text=True, timeout=timeout,
-                           cwd=cwd, env={**clean, **(env or {})})
+                          cwd=cwd, env=environment())
 
 
 @pytest.mark.process
@@ -189,9 +194,7 @@ def test_the_three_commands_have_exactly_the_same_options():
 def test_start_up_names_the_demo_page_and_the_docs(name, tmp_path):
     """Each command starts the fake configured by variables alone (port 0, an API key, mock
     mode), prints the URL first on stdout, and names the demo page and the docs on stderr."""
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(ENV)},
-           ENV + "PORT": "0", ENV + "API_KEY": "sk-only", ENV + "MOCK": "1", ENV + "SCORES": "30",
-           ENV + "QUIET": "1"}
+    env = environment(PORT="0", API_KEY="sk-only", MOCK="1", SCORES="30", QUIET="1")
     proc = subprocess.Popen(COMMANDS[name], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
