@@ -542,17 +542,16 @@ def synthetic_scores(project_id: str, start: int, count: int, start_us: int,
         r = rng.random()
         if r < 0.8:
             data_type, value = "NUMERIC", f"{rng.random():.3f}"
-            num = float(value)
         elif r < 0.9:
-            data_type, value, num = "BOOLEAN", rng.choice(("true", "false")), None
+            data_type, value = "BOOLEAN", rng.choice(("true", "false"))
         else:
-            data_type, value, num = "CATEGORICAL", rng.choice(("good", "bad", "unclear")), None
+            data_type, value = "CATEGORICAL", rng.choice(("good", "bad", "unclear"))
         s = rng.random()
         status = "SUCCESS" if s < 0.9 else ("FAILED" if s < 0.97 else "PENDING")
         created = created_at(start_us, i) + rng.randrange(-60_000_000, 60_000_000)
         yield {**blank,
                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "trace_id": str(trace),
-               "name": METRICS[(i % 5 + (i // 5) % 5) % 9], "value": value, "num": num,
+               "name": METRICS[(i % 5 + (i // 5) % 5) % 9], "value": value,  # the store derives num
                "status": status, "source": ("AUTOMATED", "PROGRAMMATIC", "ANNOTATION")[i % 3],
                "created_at": created, "updated_at": created, "project_id": project_id,
                "data_type": data_type, "eval_run_id": None, "author_user_id": None,
