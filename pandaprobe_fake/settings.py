@@ -5,7 +5,9 @@ kit (`FakeServer(...)`) alike.  `create_app(settings)` reads nothing else.
 
 On the command line an option given beats its environment variable, which beats the default.
 A flag's variable is true for 1/true/yes/on and false for 0/false/no/off; `--api-key`'s
-variable may hold several keys separated by commas.
+variable may hold several keys separated by commas (keys on the command line replace them).
+A bad value, given either way, ends the command with one line naming the option or the
+variable, and status 2 (argparse's way): the option types below check the values.
 """
 
 from __future__ import annotations
