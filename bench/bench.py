@@ -1,10 +1,10 @@
 """The fake's benchmark (issue 6): one command, one table.
 
-    python bench.py                       # everything (about 3-4 minutes with the 1M-score scale run)
-    python bench.py --quick               # a cheap pass: fewer requests, 3 s of load, 10k scores
-    python bench.py --skip-scale          # startup, latency, throughput only
-    python bench.py --only scale --scale 10000,100000
-    python bench.py --scale-db /tmp/scale.db   # keep the bulk-loaded database for the next run
+    python bench/bench.py                # everything (about 3-4 minutes with the 1M-score scale run)
+    python bench/bench.py --quick        # a cheap pass: fewer requests, 3 s of load, 10k scores
+    python bench/bench.py --skip-scale   # startup, latency, throughput only
+    python bench/bench.py --only scale --scale 10000,100000
+    python bench/bench.py --scale-db /tmp/scale.db   # keep the bulk-loaded database for the next run
 
 It measures, against `python app.py` as a real process (default mode, a file database):
 - startup: process launch to the first 200 from /health (default mode, and `--mock` when the
@@ -542,17 +542,16 @@ def synthetic_scores(project_id: str, start: int, count: int, start_us: int,
         r = rng.random()
         if r < 0.8:
             data_type, value = "NUMERIC", f"{rng.random():.3f}"
-            num = float(value)
         elif r < 0.9:
-            data_type, value, num = "BOOLEAN", rng.choice(("true", "false")), None
+            data_type, value = "BOOLEAN", rng.choice(("true", "false"))
         else:
-            data_type, value, num = "CATEGORICAL", rng.choice(("good", "bad", "unclear")), None
+            data_type, value = "CATEGORICAL", rng.choice(("good", "bad", "unclear"))
         s = rng.random()
         status = "SUCCESS" if s < 0.9 else ("FAILED" if s < 0.97 else "PENDING")
         created = created_at(start_us, i) + rng.randrange(-60_000_000, 60_000_000)
         yield {**blank,
                "id": str(uuid.UUID(int=rng.getrandbits(128), version=4)), "trace_id": str(trace),
-               "name": METRICS[(i % 5 + (i // 5) % 5) % 9], "value": value, "num": num,
+               "name": METRICS[(i % 5 + (i // 5) % 5) % 9], "value": value,  # the store derives num
                "status": status, "source": ("AUTOMATED", "PROGRAMMATIC", "ANNOTATION")[i % 3],
                "created_at": created, "updated_at": created, "project_id": project_id,
                "data_type": data_type, "eval_run_id": None, "author_user_id": None,
@@ -706,7 +705,7 @@ PARTS = ("startup", "latency", "throughput", "scale")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python bench.py", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python bench/bench.py", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="a cheap pass: 200 requests a route, 3 s of load, 10k scores, 3 startups")
     parser.add_argument("--only", action="append", choices=PARTS, default=[],
@@ -751,7 +750,7 @@ def main(argv: list[str] | None = None) -> None:
             db = args.scale_db or tmp / "scale.db"
             bench_scale(table, tmp, args.scale, db, requests=max(20, args.requests // 10))
     print(f"pandaprobe-fake benchmark: {machine()}")
-    print(f"(`python bench.py {' '.join(argv if argv is not None else sys.argv[1:])}`, "
+    print(f"(`python bench/bench.py {' '.join(argv if argv is not None else sys.argv[1:])}`, "
           f"{time.perf_counter() - started:.0f} s; 1-minute load average "
           f"{load_before:.2f} before, {os.getloadavg()[0]:.2f} after)\n")
     print(table.render())

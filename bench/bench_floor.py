@@ -1,7 +1,7 @@
 """The floor for bench.py: a bare Flask app on the same WSGI server (waitress) as the fake,
 with the fake's routes, answering each with a fixed JSON body -- no validation, no storage.
 
-    python bench_floor.py [--port 0] [--threads 2] [--bodies canned.json]
+    python bench/bench_floor.py [--port 0] [--threads 2] [--bodies canned.json]
 
 `--bodies` names a JSON file {"<METHOD> <route>": [status, "<body text>"], ...} so that the
 floor sends the very bytes the fake sent (bench.py writes it); without it every route answers
@@ -47,7 +47,7 @@ def create_floor(bodies: dict[str, list] | None = None) -> Flask:
 def main() -> None:
     import waitress
 
-    parser = argparse.ArgumentParser(prog="python bench_floor.py")
+    parser = argparse.ArgumentParser(prog="python bench/bench_floor.py")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2, help="as the fake's default")

@@ -1,6 +1,6 @@
 """Benchmark of mock mode and the fixture kit (issue 4's speed targets).
 
-    python bench_mock.py [--repeat 5] [--json]
+    python bench/bench_mock.py [--repeat 5] [--json]
 
 Measures, on this machine:
 - `python app.py --mock --port 0`: from process start to the first 200 from /health

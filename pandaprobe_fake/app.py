@@ -12,8 +12,9 @@ option, each of which can also come from a PANDAPROBE_FAKE_* environment variabl
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, NoReturn, Sequence
 
 from flask import Flask
 
@@ -55,9 +56,16 @@ def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> No
     settings = parse_command_line(argv, prog)
     logging.basicConfig(level=logging.WARNING if settings.quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    app = create_app(settings)
-    server = waitress.create_server(app, host=settings.host, port=settings.port,
-                                    threads=settings.threads, ident="pandaprobe-fake")
+    try:
+        app = create_app(settings)
+    except sqlite3.Error as error:  # a missing folder, a directory, a file that is no database
+        fail(prog, f"cannot open the database {settings.database}: {error}")
+    try:
+        server = waitress.create_server(app, host=settings.host, port=settings.port,
+                                        threads=settings.threads, ident="pandaprobe-fake")
+    except (OSError, ValueError) as error:  # the port is taken, the host is no address here
+        app.extensions["store"].close()
+        fail(prog, f"cannot listen on {settings.host} port {settings.port}: {error}")
     host = settings.host if ":" not in settings.host else f"[{settings.host}]"
     url = f"http://{host}:{server.effective_port}"
     print(url, flush=True)  # the first line is the URL (tests and scripts read it)
@@ -70,6 +78,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> No
         pass
     finally:
         app.extensions["store"].close()
+
+
+def fail(prog: str, message: str) -> NoReturn:
+    """End the command as argparse does on a bad option: one line, status 2."""
+    print(f"{prog}: error: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(2)
 
 
 if __name__ == "__main__":

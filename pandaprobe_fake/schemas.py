@@ -1,7 +1,7 @@
 """Marshmallow schemas: every request body, query string and path is loaded and
 validated here, and every response is dumped from here.
 
-The real server is FastAPI + Pydantic, so the fields (api_fields.py) speak Pydantic's error
+The real server is FastAPI + Pydantic, so the fields (fields.py) speak Pydantic's error
 sentences ("Field required", "Input should be a valid string", ...), and one function
 (`validation_error_body`) turns a failed load into the real server's 422 body:
 `{"detail": "Validation error", "errors": [{"field": ..., "message": ...}]}`.

@@ -5,7 +5,9 @@ kit (`FakeServer(...)`) alike.  `create_app(settings)` reads nothing else.
 
 On the command line an option given beats its environment variable, which beats the default.
 A flag's variable is true for 1/true/yes/on and false for 0/false/no/off; `--api-key`'s
-variable may hold several keys separated by commas.
+variable may hold several keys separated by commas (keys on the command line replace them).
+A bad value, given either way, ends the command with one line naming the option or the
+variable, and status 2 (argparse's way): the option types below check the values.
 """
 
 from __future__ import annotations
@@ -76,15 +78,66 @@ def settings_of(given: Settings | Mapping[str, Any] | None = None, **changes: An
 # -- the command line and the environment -----------------------------------------------------
 
 
+def whole(low: int | None = None, high: int | None = None):
+    """An argparse type: a whole number (from `low`) (to `high`)."""
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {low} or more" if high is None
+                                             else f"must be from {low} to {high}")
+        return value
+    return convert
+
+
+def rate_limit(text: str) -> str:
+    """An argparse type: a rate limit the `limits` package reads, e.g. 200/minute."""
+    from pandaprobe_fake.fake.state import RateLimit
+
+    try:
+        RateLimit(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write it as COUNT/PERIOD, e.g. 200/minute") from None
+    return text
+
+
+def project_name(text: str) -> str:
+    """An argparse type: a project name the API accepts in X-Project-Name."""
+    from pandaprobe_fake.fields import BAD_PROJECT_NAME, PROJECT_NAME
+
+    if not PROJECT_NAME.fullmatch(text):
+        raise argparse.ArgumentTypeError(BAD_PROJECT_NAME.replace("X-Project-Name", "a project name"))
+    return text
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, with each option's environment variable as its default."""
+    """argparse, with each option's environment variable as its default (`env_names` maps
+    each option's dest to its variable)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.env_names: dict[str, str] = {}
+        self._env_lists: dict[str, list[str]] = {}  # a repeatable option's list from its variable
 
     def add(self, group, *flags: str, env: str, **kwargs: Any) -> None:
         raw = os.environ.get(ENV_PREFIX + env)
-        if raw is not None:
-            kwargs["default"] = self._from_env(env, raw, kwargs)
+        value = None if raw is None else self._from_env(env, raw, kwargs)
+        if raw is not None and kwargs.get("action") != "append":
+            kwargs["default"] = value
         kwargs["help"] = (kwargs.get("help") or "") + f" [env {ENV_PREFIX}{env}]"
-        group.add_argument(*flags, **kwargs)
+        action = group.add_argument(*flags, **kwargs)
+        self.env_names[action.dest] = ENV_PREFIX + env
+        if raw is not None and kwargs.get("action") == "append":
+            self._env_lists[action.dest] = value  # argparse would add the command line's to it
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extras = super().parse_known_args(args, namespace)
+        for dest, values in self._env_lists.items():
+            if not getattr(namespace, dest):  # not given on the command line: the variable's
+                setattr(namespace, dest, values)
+        return namespace, extras
 
     def _from_env(self, env: str, raw: str, kwargs: dict) -> Any:
         action = kwargs.get("action")
@@ -99,9 +152,8 @@ class _Parser(argparse.ArgumentParser):
         convert = kwargs.get("type", str)
         try:
             return convert(raw)
-        except ValueError:
-            self.error(f"{ENV_PREFIX}{env}={raw!r}: not a valid value")
-
+        except (ValueError, argparse.ArgumentTypeError) as error:
+            self.error(f"{ENV_PREFIX}{env}={raw!r}: {error}")
 
 
 def build_parser(prog: str = "pandaprobe-fake") -> _Parser:
@@ -112,18 +164,18 @@ def build_parser(prog: str = "pandaprobe-fake") -> _Parser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     g = parser.add_argument_group("server")
     parser.add(g, "--host", env="HOST", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add(g, "--port", env="PORT", type=int, default=8000,
+    parser.add(g, "--port", env="PORT", type=whole(0, 65535), default=8000,
                help="port to listen on (default 8000; 0 picks a free one)")
     parser.add(g, "--db", env="DB", default=None,
                help=f"SQLite database file (default {DEFAULT_DB}; ':memory:' for none)")
     parser.add(g, "--api-key", env="API_KEY", action="append", default=[], metavar="KEY",
                help="accept only this API key / bearer token (repeatable; default: any non-empty key)")
-    parser.add(g, "--max-body", env="MAX_BODY", type=int, default=DEFAULT_MAX_BODY, metavar="BYTES",
+    parser.add(g, "--max-body", env="MAX_BODY", type=whole(1), default=DEFAULT_MAX_BODY, metavar="BYTES",
                help=f"largest request body accepted (default {DEFAULT_MAX_BODY}; larger is 413)")
     parser.add(g, "--strict-traces", env="STRICT_TRACES", action="store_true",
                help="a score for a trace the fake does not hold is a 404 "
                     "(default: accepted, as the SDK may send a score before its trace)")
-    parser.add(g, "--threads", env="THREADS", type=int, default=DEFAULT_THREADS,
+    parser.add(g, "--threads", env="THREADS", type=whole(1), default=DEFAULT_THREADS,
                help=f"worker threads (default {DEFAULT_THREADS})")
     parser.add(g, "--quiet", env="QUIET", action="store_true", help="do not log each request")
     m = parser.add_argument_group("mock mode and test controls (see docs/testing.md)")
@@ -132,15 +184,15 @@ def build_parser(prog: str = "pandaprobe-fake") -> _Parser:
                     "or project header is served as --project")
     parser.add(m, "--demo-data", env="DEMO_DATA", action="store_true",
                help="load the demo data set into --db at start (unless its project has scores)")
-    parser.add(m, "--project", env="PROJECT", metavar="NAME",
+    parser.add(m, "--project", env="PROJECT", type=project_name, metavar="NAME",
                help=f"project of the demo data and of mock mode (default {DEFAULT_PROJECT})")
-    parser.add(m, "--seed", env="SEED", type=int, metavar="N",
+    parser.add(m, "--seed", env="SEED", type=whole(), metavar="N",
                help="make the demo data (ids, values, times before the clock) the same on every start")
-    parser.add(m, "--scores", env="SCORES", type=int, metavar="N",
+    parser.add(m, "--scores", env="SCORES", type=whole(0), metavar="N",
                help="number of demo scores (default 2000)")
-    parser.add(m, "--journal-size", env="JOURNAL_SIZE", type=int, default=DEFAULT_JOURNAL_SIZE,
+    parser.add(m, "--journal-size", env="JOURNAL_SIZE", type=whole(0), default=DEFAULT_JOURNAL_SIZE,
                metavar="N", help="requests kept in the /_fake/requests journal (default %(default)s; 0: none)")
-    parser.add(m, "--rate-limit", env="RATE_LIMIT", metavar="SPEC",
+    parser.add(m, "--rate-limit", env="RATE_LIMIT", type=rate_limit, metavar="SPEC",
                help="emulate the hosted per-caller rate limit, e.g. 200/minute (default off)")
     parser.add(m, "--no-control", env="NO_CONTROL", action="store_true",
                help="no /_fake/ control routes (and no journal or faults)")
@@ -150,9 +202,6 @@ def build_parser(prog: str = "pandaprobe-fake") -> _Parser:
 def parse_command_line(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> Settings:
     """The Settings of a command line (and the PANDAPROBE_FAKE_* environment).  A bad
     option or combination exits with argparse's one-line message and status 2."""
-    from pandaprobe_fake.fake.state import RateLimit
-    from pandaprobe_fake.schemas import BAD_PROJECT_NAME, PROJECT_NAME
-
     parser = build_parser(prog)
     args = parser.parse_args(argv)
     if args.mock and args.db is not None:
@@ -160,17 +209,6 @@ def parse_command_line(argv: Sequence[str] | None = None, prog: str = "pandaprob
     if not (args.mock or args.demo_data) and any(
             v is not None for v in (args.project, args.seed, args.scores)):
         parser.error("--project, --seed and --scores go with --mock or --demo-data")
-    if args.scores is not None and args.scores < 0:
-        parser.error("--scores must be 0 or more")
-    if args.journal_size < 0:
-        parser.error("--journal-size must be 0 or more")
-    if args.rate_limit is not None:
-        try:
-            RateLimit(args.rate_limit)
-        except ValueError:
-            parser.error(f"--rate-limit {args.rate_limit!r}: write it as COUNT/PERIOD, e.g. 200/minute")
-    if args.project is not None and not PROJECT_NAME.fullmatch(args.project):
-        parser.error("--project: " + BAD_PROJECT_NAME.replace("X-Project-Name", "a project name"))
     database = None if args.mock or args.db == ":memory:" else (args.db or DEFAULT_DB)
     return Settings(host=args.host, port=args.port, database=database, api_keys=tuple(args.api_key),
                     max_body=args.max_body, strict_traces=args.strict_traces, threads=args.threads,

@@ -314,7 +314,11 @@ class Store(TraceStore):
     def _where(project_id: str, filters: dict[str, Any],
                unindexed: tuple[str, ...] = ()) -> tuple[str, list[Any]]:
         """The WHERE clause of the list filters.  A column in `unindexed` is written `+column`,
-        which keeps SQLite from reaching for an index on it (the answer is the same)."""
+        which keeps SQLite from reaching for an index on it (the answer is the same).  A filter
+        the store does not know is an UnknownFilter, never silently ignored."""
+        unknown = sorted(set(filters) - _LIST_FILTERS.keys())
+        if unknown:
+            raise UnknownFilter(f"the score list has no filter {', '.join(unknown)}")
         clauses, params = ["project_id = ?"], [project_id]
         for key, (column, operator) in _LIST_FILTERS.items():
             if filters.get(key) is not None:
@@ -594,6 +598,10 @@ def numeric_value(data_type: str, value: str | None) -> float | None:
     except ValueError:
         return None
     return number if math.isfinite(number) else None
+
+
+class UnknownFilter(ValueError):
+    """A list filter the store does not know (a caller's bug, not a user's input)."""
 
 
 class Conflict(Exception):

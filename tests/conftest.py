@@ -83,7 +83,8 @@ class LiveServer:
         self.log = open(self.log_path, "a")
         self.proc = subprocess.Popen(
             [sys.executable, str(ROOT / "app.py"), "--port", "0", *self.args],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True)
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log, text=True,
+            env={k: v for k, v in os.environ.items() if not k.startswith("PANDAPROBE_FAKE_")})
         line = self.proc.stdout.readline().strip()
         assert line.startswith("http://"), (line, self.log_path.read_text())
         self.url = line
@@ -110,7 +111,11 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server_factory(tmp_path):
+def live_server_factory(request, tmp_path):
+    """Start `python app.py ARGS...` processes (stopped after the test).  A test that starts
+    one must be marked `process`, so that `-m "not process"` leaves it out."""
+    assert request.node.get_closest_marker("process"), \
+        f"{request.node.nodeid} starts processes: mark it @pytest.mark.process"
     servers: list[LiveServer] = []
 
     def start(*args: str) -> LiveServer:

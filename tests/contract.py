@@ -270,14 +270,14 @@ REJECTIONS: list[tuple[str, str]] = [
     (r"^String should have at most 255 characters$",
      "name/value over 255 characters: a 500 on the real server, a 422 in the fake (BEHAVIOR.md)"),
     (r"^Value error, text must not contain (NUL|unpaired surrogate)",
-     "text PostgreSQL cannot store: a 500 on the real server, a 422 in the fake (README)"),
+     "text PostgreSQL cannot store: a 500 on the real server, a 422 in the fake (docs/reference.md)"),
     (r"^NUMERIC score must be (a valid number|in \[0\.0, 1\.0\])$|^BOOLEAN score must be 'true' or 'false'$",
      "the value rule on PATCH is a domain error {detail} on the real server too (BEHAVIOR.md)"),
     (r"^Value error, (name|status|kind) cannot be null: it is always set$",
      "clearing a trace's or span's name, status or kind: a 500 on the real server (its database "
      "refuses the null), a 422 in the fake"),
     (r"^Value error, JSON nested deeper than 256 levels$",
-     "JSON the fake could not write back out (README)"),
+     "JSON the fake could not write back out (docs/reference.md)"),
     (r"^Value error, numbers must be finite",
      "NaN/Infinity: PostgreSQL's JSON refuses them (a 500 there, a 422 in the fake)"),
 ]

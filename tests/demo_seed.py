@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import json
 import random
-import sys
 import uuid
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pandaprobe_fake.clock import to_micros  # noqa: E402
-from pandaprobe_fake.store import Store  # noqa: E402
+from pandaprobe_fake.clock import to_micros
+from pandaprobe_fake.store import Store
 
 PROJECT = "demo"
 HEADERS = {"X-API-Key": "demo-key", "X-Project-Name": PROJECT}
@@ -109,7 +105,7 @@ def seed_demo(url: str, db_path: str, days: int = 7, seed: int = 8) -> dict:
 
 def _row(project_id, trace_id, name, value, status, source, moment, data_type, reason) -> dict:
     return {"id": str(uuid.uuid4()), "project_id": project_id, "trace_id": trace_id, "name": name,
-            "value": value, "num": float(value) if value is not None else None, "status": status,
+            "value": value, "status": status,
             "source": source, "data_type": data_type, "eval_run_id": None, "author_user_id": None,
             "reason": reason, "environment": None, "config_id": None,
             "metadata": json.dumps({"seed": "demo"}), "created_at": moment, "updated_at": moment}

@@ -151,6 +151,7 @@ def test_bad_input_through_the_test_client(client, case):
     run_catalogue(call, [case])
 
 
+@pytest.mark.process
 def test_bad_input_over_http(live_server_factory, tmp_path):
     server = live_server_factory("--db", str(tmp_path / "bad.db"))
     http = server.session()

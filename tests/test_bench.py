@@ -1,9 +1,11 @@
 """A smoke test of bench.py's helpers (the benchmark itself is not part of the suite:
-`python bench.py` runs it)."""
+`python bench/bench.py` runs it)."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 import bench
 from pandaprobe_fake.store import SCORE_COLUMNS, Store
@@ -16,6 +18,7 @@ def test_percentile_is_nearest_rank():
     assert bench.percentile([3.0], 95) == 3.0
 
 
+@pytest.mark.process
 def test_the_client_talks_keep_alive_to_the_floor_and_gets_its_canned_bytes(tmp_path):
     canned = tmp_path / "canned.json"
     canned.write_text(json.dumps({"post": [201, '{"id":"x"}'], "delete": [204, ""]}))

@@ -6,9 +6,12 @@ import threading
 import time
 import uuid
 
+import pytest
 import requests
 
 from conftest import SCORES, key_headers
+
+pytestmark = pytest.mark.process
 
 THREADS, OPS = 8, 500
 

@@ -13,6 +13,8 @@ import requests
 
 from conftest import SCORES, key_headers
 
+pytestmark = pytest.mark.process
+
 REPEATS = int(os.environ.get("CRASH_REPEATS", "2"))
 
 

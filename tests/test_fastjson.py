@@ -1,4 +1,4 @@
-"""Responses are written with orjson (fastjson.py): the same JSON as the standard library's,
+"""Responses are written with orjson (jsonio.py): the same JSON as the standard library's,
 and the standard library's answer whenever orjson refuses."""
 
 from __future__ import annotations

@@ -28,6 +28,8 @@ import pytest
 
 import contract
 
+pytestmark = [pytest.mark.fuzz, pytest.mark.process]
+
 TESTS = Path(__file__).resolve().parent
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_schema_conformance")

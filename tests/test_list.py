@@ -154,3 +154,37 @@ def test_every_filter_keeps_newest_first_with_ties_broken_by_arrival(api, clock,
     assert [s["id"] for s in body["items"]] == expected and body["total"] == len(expected)
     page = api.get(f"{SCORES}?{query}&limit=2&offset=3").get_json()
     assert [s["id"] for s in page["items"]] == expected[3:5] and page["total"] == len(expected)
+
+
+# -- the store's side of the filters: none is silently ignored ------------------------------------
+
+
+def test_a_filter_the_score_store_does_not_know_is_an_error(app, scored):
+    from pandaprobe_fake.store import UnknownFilter
+
+    store = app.extensions["store"]
+    project_id = store.projects()[0]["id"]
+    with pytest.raises(UnknownFilter, match="no filter nmae"):
+        store.list_scores(project_id, {"nmae": "accuracy"}, 50, 0)
+    with pytest.raises(UnknownFilter, match="no filter limit, sort"):  # every unknown one named
+        store.list_scores(project_id, {"sort": "name", "limit": 5, "name": "accuracy"}, 50, 0)
+    items, total = store.list_scores(project_id, {"name": "accuracy"}, 50, 0)
+    assert total == 2 and {s["name"] for s in items} == {"accuracy"}
+
+
+def test_every_filter_the_list_route_loads_is_one_the_store_applies(api, scored):
+    """The route hands the store every field of its query schema but the page: a filter the
+    schema gains and the store lacks would be a 500 here, not a filter quietly dropped."""
+    from pandaprobe_fake import schemas
+
+    filters = set(schemas.score_list_query.fields) - {"limit", "offset"}
+    assert filters == {"trace_id", "name", "source", "status", "data_type", "eval_run_id",
+                       "environment", "date_from", "date_to"}
+    values = {"trace_id": scored["trace_b"], "name": "accuracy", "source": "AUTOMATED",
+              "status": "PENDING", "data_type": "NUMERIC",
+              "eval_run_id": str(uuid.uuid4()), "environment": "prod",
+              "date_from": "2026-01-01T02:00:00Z", "date_to": "2026-01-01T02:00:00Z"}
+    for name in sorted(filters):  # each value matches fewer than the five scores: it is applied
+        response = api.get(SCORES, query_string={name: values[name]})
+        assert response.status_code == 200, (name, response.get_json())
+        assert response.get_json()["total"] < len(scored["scores"]), name

@@ -273,10 +273,10 @@ def test_demo_data_joins_an_existing_empty_project(tmp_path):
     (["--mock", "--db", "x.db"], "--mock keeps everything in memory"),
     (["--seed", "1"], "go with --mock or --demo-data"),
     (["--project", "p"], "go with --mock or --demo-data"),
-    (["--mock", "--scores", "-1"], "--scores must be 0 or more"),
-    (["--journal-size", "-1"], "--journal-size must be 0 or more"),
+    (["--mock", "--scores", "-1"], "argument --scores: must be 0 or more"),
+    (["--journal-size", "-1"], "argument --journal-size: must be 0 or more"),
     (["--rate-limit", "lots"], "write it as COUNT/PERIOD"),
-    (["--mock", "--project", "no/slash"], "--project: a project name must start"),
+    (["--mock", "--project", "no/slash"], "argument --project: a project name must start"),
 ])
 def test_command_line_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -291,6 +291,7 @@ def test_command_line_defaults():
             settings.journal_size) == (False, False, True, None, 1000)
 
 
+@pytest.mark.process
 def test_mock_process_serves_a_bare_curl(live_server_factory):
     server = live_server_factory("--mock", "--seed", "1", "--scores", "300", "--project", "shop",
                                  "--rate-limit", "500/minute", "--journal-size", "5", "--quiet")
@@ -304,6 +305,7 @@ def test_mock_process_serves_a_bare_curl(live_server_factory):
         "2", "3", "4", "5", "6"]
 
 
+@pytest.mark.process
 def test_seeded_processes_agree(live_server_factory):
     ids = []
     for _ in range(2):
@@ -314,12 +316,14 @@ def test_seeded_processes_agree(live_server_factory):
     assert ids[0] == ids[1] and len(ids[0]) == 50
 
 
+@pytest.mark.process
 def test_no_control_process(live_server_factory, tmp_path):
     server = live_server_factory("--db", str(tmp_path / "n.db"), "--no-control", "--quiet")
     assert requests.post(f"{server.url}/_fake/reset", timeout=5).status_code == 404
     assert requests.get(f"{server.url}/health", timeout=5).status_code == 200
 
 
+@pytest.mark.process
 def test_rate_limited_process(live_server_factory, tmp_path):
     server = live_server_factory("--db", str(tmp_path / "r.db"), "--rate-limit", "2/minute", "--quiet")
     statuses = [requests.get(f"{server.url}{SCORES}", headers=key_headers(), timeout=5) for _ in range(3)]

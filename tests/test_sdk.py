@@ -9,6 +9,8 @@ pandaprobe = pytest.importorskip("pandaprobe")
 
 from conftest import SCORES, key_headers  # noqa: E402
 
+pytestmark = pytest.mark.process
+
 USER = {"messages": [{"role": "user", "content": "Book me a flight to Oslo"}]}
 ANSWER = {"messages": [{"role": "assistant", "content": "Booked: OSL, Friday 09:10"}]}
 

@@ -5,7 +5,11 @@ import socket
 import uuid
 from urllib.parse import urlparse
 
+import pytest
+
 from conftest import SCORES, ANALYTICS, key_headers
+
+pytestmark = pytest.mark.process
 
 
 def test_port_zero_prints_url_and_serves(live_server_factory, tmp_path):

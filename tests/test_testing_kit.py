@@ -146,6 +146,7 @@ def test_sdk_retries_an_injected_429_and_the_score_is_stored(caplog):
 # -- the pytest plugin, as another project enables it --------------------------------------------------
 
 
+@pytest.mark.process
 def test_pytest_plugin_in_another_project(tmp_path):
     (tmp_path / "test_client_app.py").write_text(textwrap.dedent('''
         import requests
@@ -174,6 +175,7 @@ def test_pytest_plugin_in_another_project(tmp_path):
     assert "2 passed" in result.stdout
 
 
+@pytest.mark.process
 def test_pytest_plugin_options_fixture(tmp_path):
     (tmp_path / "conftest.py").write_text(textwrap.dedent('''
         import pytest

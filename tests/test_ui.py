@@ -388,3 +388,34 @@ def test_with_api_keys_the_page_shows_nothing_until_given_a_key(tmp_path):
         assert not row_ids(page(client))
     finally:
         app.extensions["store"].close()
+
+
+# -- the page is not a client of the API ----------------------------------------------------------
+
+
+def test_the_page_and_its_calls_are_not_journaled_faulted_or_rate_limited(tmp_path):
+    """The page's views and the API calls it makes for them pass the journal, the faults and
+    the rate limit by; a client's own requests meet all three as before."""
+    app = create_app({"database": str(tmp_path / "quiet.db"), "rate_limit": "2/minute"})
+    client = app.test_client()
+    try:
+        api = Api(client, key_headers("demo"))
+        api.score(trace_id=T1, value="0.7")  # the client's first request of two in the minute
+        client.post("/_fake/faults", json={"method": "GET", "path": "/evaluations/*",
+                                            "status": 503, "times": 1})
+        for _ in range(4):  # more page views than the limit allows, each calling the API 5 times
+            text = page(client)
+            assert len(row_ids(text)) == 1 and "0.700" in text
+            assert "503" not in text
+            page(client, f"/ui/traces/{T1}")
+        assert client.get("/ui/static/ui.css").status_code == 200
+        journal = client.get("/_fake/requests").get_json()["items"]
+        assert [(r["method"], r["path"]) for r in journal] == [("POST", SCORES)]
+        assert [f["applied"] for f in client.get("/_fake/faults").get_json()["items"]] == [0]
+        assert api.get(SCORES).status_code == 503  # the client's next request meets the fault,
+        assert api.get(SCORES).status_code == 200  # its second of the minute goes through,
+        assert api.get(SCORES).status_code == 429  # and its third meets the limit
+        journal = client.get("/_fake/requests").get_json()["items"]
+        assert [r["status"] for r in journal] == [201, 503, 200, 429]
+    finally:
+        app.extensions["store"].close()

@@ -18,6 +18,8 @@ import requests
 from conftest import ROOT, SCORES, LiveServer
 from demo_seed import seed_demo
 
+pytestmark = [pytest.mark.browser, pytest.mark.process]
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]

@@ -207,11 +207,8 @@ class _Generator:
                created: int, *, status: str = "SUCCESS", updated: int | None = None,
                reason: str | None = None, metadata: str = "{}", eval_run_id: str | None = None,
                author: str | None = None, environment: str | None = None) -> None:
-        num = None
-        if data_type == "NUMERIC" and value is not None:
-            num = float(value)
-        self.scores.append({
-            "id": _uuid(self.rng), "trace_id": trace_id, "name": name, "value": value, "num": num,
+        self.scores.append({  # the store derives `num` from the value
+            "id": _uuid(self.rng), "trace_id": trace_id, "name": name, "value": value,
             "status": status, "source": source, "data_type": data_type,
             "eval_run_id": eval_run_id, "author_user_id": author, "reason": reason,
             "environment": environment, "config_id": None, "metadata": metadata,

@@ -1,6 +1,7 @@
 """The request hooks of the test-double features, around every upstream route: injected
 faults and the emulated rate limit before the route, the request journal after it.  The
-control API's own routes and the demo page's calls to the API pass through untouched."""
+control API's own routes, the demo page's views and the page's calls to the API pass through
+untouched: none of them is a client's request to the upstream API."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from pandaprobe_fake.fake.state import SECRET_HEADERS, Fault, is_control_path, m
 from pandaprobe_fake.web import is_internal
 
 
+DEMO_PAGE = "ui"  # the blueprint of the demo page (ui/page.py): its pages and static files
+
+
 def passes_through() -> bool:
-    return is_control_path(request.path) or is_internal()
+    return is_control_path(request.path) or is_internal() or request.blueprint == DEMO_PAGE
 
 
 def before() -> Response | None:

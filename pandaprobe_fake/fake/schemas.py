@@ -15,8 +15,8 @@ A project is named by `id`, `name` or both.  A score takes the keys of the API's
 object (TraceScoreResponse): `trace_id`, `name` and `value` are required (`value` may be
 null, as for a FAILED or PENDING score); the rest default as on create (`data_type`
 NUMERIC, `source` ANNOTATION, `status` SUCCESS, `metadata` {}, the others null; `id` a new
-UUID; `created_at` now; `updated_at` = `created_at`).  `traces` is the extension point for
-the trace routes: until the fake holds traces, a non-empty list is a 422.
+UUID; `created_at` now; `updated_at` = `created_at`).  `traces` holds traces as POST /traces
+takes them, each with its spans.
 """
 
 from __future__ import annotations
