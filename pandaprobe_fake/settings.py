@@ -26,6 +26,8 @@ DEFAULT_PROJECT = "demo"
 # summary polled meanwhile on 100k scores answered in ~57 ms instead of 80-160 ms.  1 thread
 # would queue every request behind a slow one (the mix fell to 200 req/s behind such polling).
 DEFAULT_THREADS = 2
+DEFAULT_JUDGE_DELAY = 0.5  # seconds on the fake's clock from a run's creation to its end
+JUDGE_MODES = ("simulated", "unconfigured")
 ENV_PREFIX = "PANDAPROBE_FAKE_"
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
@@ -52,6 +54,8 @@ class Settings:
     journal_size: int = DEFAULT_JOURNAL_SIZE
     rate_limit: str | None = None
     control: bool = True
+    judge: str = "simulated"
+    judge_delay: float = DEFAULT_JUDGE_DELAY
     store: Any = field(default=None, compare=False, repr=False)  # a ready Store (tests, bench)
 
     @property
@@ -144,6 +148,13 @@ def build_parser(prog: str = "pandaprobe-fake") -> _Parser:
                help="emulate the hosted per-caller rate limit, e.g. 200/minute (default off)")
     parser.add(m, "--no-control", env="NO_CONTROL", action="store_true",
                help="no /_fake/ control routes (and no journal or faults)")
+    j = parser.add_argument_group("evaluation runs (see docs/evaluations.md)")
+    parser.add(j, "--judge", env="JUDGE", choices=JUDGE_MODES, default="simulated",
+               help="simulated: a deterministic local judge scores every run (default); "
+                    "unconfigured: answer as the real server without model credentials")
+    parser.add(j, "--judge-delay", env="JUDGE_DELAY", type=float, default=DEFAULT_JUDGE_DELAY,
+               metavar="SECONDS", help="how long a run takes on the fake's clock "
+                                       f"(default {DEFAULT_JUDGE_DELAY}; 0: done before the next request)")
     return parser
 
 
@@ -169,6 +180,8 @@ def parse_command_line(argv: Sequence[str] | None = None, prog: str = "pandaprob
             RateLimit(args.rate_limit)
         except ValueError:
             parser.error(f"--rate-limit {args.rate_limit!r}: write it as COUNT/PERIOD, e.g. 200/minute")
+    if not (0 <= args.judge_delay <= 86_400):
+        parser.error("--judge-delay must be between 0 and 86400 seconds")
     if args.project is not None and not PROJECT_NAME.fullmatch(args.project):
         parser.error("--project: " + BAD_PROJECT_NAME.replace("X-Project-Name", "a project name"))
     database = None if args.mock or args.db == ":memory:" else (args.db or DEFAULT_DB)
@@ -177,4 +190,4 @@ def parse_command_line(argv: Sequence[str] | None = None, prog: str = "pandaprob
                     quiet=args.quiet, mock=args.mock, demo_data=args.mock or args.demo_data,
                     project=args.project or DEFAULT_PROJECT, seed=args.seed, scores=args.scores,
                     journal_size=args.journal_size, rate_limit=args.rate_limit,
-                    control=not args.no_control)
+                    control=not args.no_control, judge=args.judge, judge_delay=args.judge_delay)
