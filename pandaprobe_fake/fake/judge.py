@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from pandaprobe_fake.api.evaluations import catalogue
+from pandaprobe_fake import catalogue
 
 MODES = ("simulated", "unconfigured")
 EMPTY_COHERENCE = ("SUCCESS", "1.0", "Input or output is empty; coherence assumed.",

@@ -1,5 +1,5 @@
 """The evaluation catalogue's routes: `/evaluations/trace-metrics`, `/evaluations/providers`
-and `/evaluations/trace-runs/template` (the data: catalogue.py)."""
+and `/evaluations/trace-runs/template` (the data: pandaprobe_fake/catalogue.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import Blueprint
 
-from pandaprobe_fake.api.evaluations import catalogue, run_schemas
+from pandaprobe_fake import catalogue
+from pandaprobe_fake.api.evaluations import run_schemas
 from pandaprobe_fake.fake.state import state
 from pandaprobe_fake.web import ApiError, endpoint, json_response
 

@@ -16,7 +16,8 @@ from flask import Blueprint
 from marshmallow import ValidationError
 
 from pandaprobe_fake import runner, schemas
-from pandaprobe_fake.api.evaluations import catalogue, run_schemas
+from pandaprobe_fake import catalogue
+from pandaprobe_fake.api.evaluations import run_schemas
 from pandaprobe_fake.fake.state import state
 from pandaprobe_fake.fields import parse_datetime
 from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, store
