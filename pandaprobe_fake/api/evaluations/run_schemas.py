@@ -74,7 +74,7 @@ class CreateEvalRunSchema(RequestSchema):
     metrics = _metrics()
     filters = fields.Nested(EvalRunFiltersSchema, load_default=dict,
                             error_messages={"null": NOT_AN_OBJECT, "type": NOT_AN_OBJECT})
-    sampling_rate = JsonNumber(minimum=0.0, maximum=1.0, load_default=1.0)
+    sampling_rate = JsonNumber(minimum=0, maximum=1, load_default=1.0)
     model = Text(allow_none=True, load_default=None)
 
 
@@ -171,27 +171,13 @@ class MetricInfoSchema(MetricSummarySchema):
     prompt_preview = fields.Nested(PromptPreviewSchema, many=True, required=True)
 
 
-class TemplateFiltersSchema(Schema):
-    class Meta:
-        title = "EvalRunFilters"
-        ordered = True
-
-    date_from = fields.String(allow_none=True)
-    date_to = fields.String(allow_none=True)
-    status = Choice(TRACE_STATUSES, allow_none=True)
-    session_id = fields.String(allow_none=True)
-    user_id = fields.String(allow_none=True)
-    tags = fields.List(fields.String(), allow_none=True)
-    name = fields.String(allow_none=True)
-
-
 class EvalRunTemplateSchema(Schema):
     class Meta:
         title = "EvalRunTemplate"
         ordered = True
 
     metric = fields.Nested(MetricInfoSchema, required=True)
-    filters = fields.Nested(TemplateFiltersSchema, required=True)
+    filters = fields.Nested(EvalRunFiltersSchema, required=True)
     sampling_rate = fields.Float(required=True)
     model = fields.String(required=True, allow_none=True)
 
