@@ -475,10 +475,12 @@ class Store(TraceStore, RunStore):
                     self._all.remove(old)
                 old.close()
                 self.clear_caches()
+                self.runs_changed()
             return
         with self.write() as conn:
             for table in self._TABLES:
                 conn.execute(f"DELETE FROM {table}")
+        self.runs_changed()
 
     def count_scores(self, project_id: str | None = None) -> int:
         with self.read() as conn:
@@ -557,6 +559,7 @@ class Store(TraceStore, RunStore):
                     raise Conflict(f"Eval run {taken} already exists.") from None
                 raise
             raise Conflict(taken) from None
+        self.runs_changed()
         return loaded
 
     def _claim_project(self, conn: sqlite3.Connection, project: dict[str, Any]) -> tuple[str, str | None]:

@@ -57,6 +57,14 @@ UNFINISHED = ("PENDING", "RUNNING")
 class RunStore:
     """The evaluation-run queries of store.Store."""
 
+    # `next_due` is asked before every request: once it has found no unfinished run it answers
+    # from memory until a run is added (a generation count bumped by create, load and reset).
+    _runs_generation = 0
+    _runs_idle_at = -1
+
+    def runs_changed(self) -> None:
+        self._runs_generation += 1
+
     def _run(self, cur: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
         return self._decode(_row(cur, row), RUN_JSON)
 
@@ -71,6 +79,7 @@ class RunStore:
         """Insert a run (every key of RUN_COLUMNS); returns it."""
         with self.write() as conn:
             self._insert_runs(conn, [run])
+        self.runs_changed()
         return run
 
     def get_run(self, project_id: str, run_id: str) -> dict[str, Any] | None:
@@ -176,9 +185,14 @@ class RunStore:
 
     def next_due(self) -> int | None:
         """The earliest fake-clock time at which an unfinished run moves on, or None."""
+        generation = self._runs_generation
+        if self._runs_idle_at == generation:
+            return None
         with self.read() as conn:
             row = conn.execute("SELECT MIN(CASE status WHEN 'PENDING' THEN running_at ELSE due_at END) "
                                "FROM eval_runs WHERE status IN ('PENDING', 'RUNNING')").fetchone()
+        if row[0] is None:
+            self._runs_idle_at = generation
         return row[0]
 
     def unfinished_runs(self) -> list[dict[str, Any]]:

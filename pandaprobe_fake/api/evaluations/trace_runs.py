@@ -15,8 +15,7 @@ from typing import Any
 from flask import Blueprint
 from marshmallow import ValidationError
 
-from pandaprobe_fake import runner, schemas
-from pandaprobe_fake import catalogue
+from pandaprobe_fake import catalogue, runner, schemas
 from pandaprobe_fake.api.evaluations import run_schemas
 from pandaprobe_fake.fake.state import state
 from pandaprobe_fake.fields import parse_datetime
