@@ -396,3 +396,35 @@ def test_retry_of_an_unnamed_run_names_its_id(rapi, run_app):
     run = batch(rapi, [trace(rapi)], ["confidence"])
     rapi.get(RUNS)
     assert rapi.post(f"{RUNS}/{run['id']}/retry").get_json()["name"] == f"Retry: {run['id']}"
+
+
+def test_reset_of_a_file_database_drops_runs_and_their_pending_work(tmp_path):
+    app = make_app(tmp_path, judge_delay=5)
+    api, control = Api(app.test_client(), key_headers("runs")), app.test_client()
+    control.post("/_fake/clock", json={"freeze": "2026-03-01T10:00:00Z"})
+    batch(api, [trace(api)], ["coherence"])
+    assert control.post("/_fake/reset").status_code == 200
+    control.post("/_fake/clock", json={"freeze": "2026-03-01T11:00:00Z"})
+    assert api.get(RUNS).get_json()["total"] == 0
+    assert api.get("/evaluations/trace-scores").get_json()["total"] == 0
+    app.extensions["store"].close()
+
+
+def test_concurrent_readers_execute_a_due_run_once(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = make_app(tmp_path, judge_delay=1)
+    api, control = Api(app.test_client(), key_headers("runs")), app.test_client()
+    control.post("/_fake/clock", json={"freeze": "2026-03-01T10:00:00Z"})
+    ids = [trace(api, input={"q": i}) for i in range(20)]
+    run = batch(api, ids, ["coherence", "task_completion"])
+    control.post("/_fake/clock", json={"advance_seconds": 1})
+
+    def read(_):
+        client = Api(app.test_client(), key_headers("runs"))
+        return client.get(f"{RUNS}/{run['id']}").get_json()["status"]
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(read, range(16))) == {"COMPLETED"}
+    assert len(api.get(f"{RUNS}/{run['id']}/scores").get_json()) == 40
+    app.extensions["store"].close()
