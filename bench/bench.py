@@ -5,6 +5,7 @@
     python bench/bench.py --skip-scale   # startup, latency, throughput only
     python bench/bench.py --only scale --scale 10000,100000
     python bench/bench.py --scale-db /tmp/scale.db   # keep the bulk-loaded database for the next run
+    python bench/bench.py --only judge   # evaluation runs: (trace, metric) pairs a second (bench_judge.py)
 
 It measures, against `python app.py` as a real process (default mode, a file database):
 - startup: process launch to the first 200 from /health (default mode, and `--mock` when the
@@ -702,13 +703,14 @@ def reference_table(table: Table) -> str:
 
 
 PARTS = ("startup", "latency", "throughput", "scale")
+OPTIONAL_PARTS = ("judge",)  # run only when asked for (--only judge): bench_judge.py
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python bench/bench.py", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="a cheap pass: 200 requests a route, 3 s of load, 10k scores, 3 startups")
-    parser.add_argument("--only", action="append", choices=PARTS, default=[],
+    parser.add_argument("--only", action="append", choices=PARTS + OPTIONAL_PARTS, default=[],
                         help="run only this part (repeatable)")
     for part in PARTS:
         parser.add_argument(f"--skip-{part}", action="store_true", help=f"leave out the {part} part")
@@ -729,7 +731,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.startups = args.startups or (3 if args.quick else 5)
     args.scale = [int(x.replace("_", "")) for x in
                   (args.scale or ("10000" if args.quick else "10000,100000,1000000")).split(",")]
-    args.parts = [p for p in (args.only or PARTS) if not getattr(args, f"skip_{p}")]
+    args.parts = [p for p in (args.only or PARTS) if not getattr(args, f"skip_{p}", False)]
     return args
 
 
@@ -749,6 +751,10 @@ def main(argv: list[str] | None = None) -> None:
         if "scale" in args.parts:
             db = args.scale_db or tmp / "scale.db"
             bench_scale(table, tmp, args.scale, db, requests=max(20, args.requests // 10))
+        if "judge" in args.parts:
+            from bench_judge import bench_judge
+
+            bench_judge(table, tmp)
     print(f"pandaprobe-fake benchmark: {machine()}")
     print(f"(`python bench/bench.py {' '.join(argv if argv is not None else sys.argv[1:])}`, "
           f"{time.perf_counter() - started:.0f} s; 1-minute load average "

@@ -28,6 +28,8 @@ DEFAULT_PROJECT = "demo"
 # summary polled meanwhile on 100k scores answered in ~57 ms instead of 80-160 ms.  1 thread
 # would queue every request behind a slow one (the mix fell to 200 req/s behind such polling).
 DEFAULT_THREADS = 2
+DEFAULT_JUDGE_DELAY = 0.5  # seconds on the fake's clock from a run's creation to its end
+JUDGE_MODES = ("simulated", "unconfigured")
 ENV_PREFIX = "PANDAPROBE_FAKE_"
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
@@ -54,6 +56,8 @@ class Settings:
     journal_size: int = DEFAULT_JOURNAL_SIZE
     rate_limit: str | None = None
     control: bool = True
+    judge: str = "simulated"
+    judge_delay: float = DEFAULT_JUDGE_DELAY
     store: Any = field(default=None, compare=False, repr=False)  # a ready Store (tests, bench)
 
     @property
@@ -88,6 +92,19 @@ def whole(low: int | None = None, high: int | None = None):
         if (low is not None and value < low) or (high is not None and value > high):
             raise argparse.ArgumentTypeError(f"must be {low} or more" if high is None
                                              else f"must be from {low} to {high}")
+        return value
+    return convert
+
+
+def seconds(low: float, high: float):
+    """An argparse type: a finite number of seconds from `low` to `high`."""
+    def convert(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not low <= value <= high:  # NaN fails this too
+            raise argparse.ArgumentTypeError(f"must be from {low:g} to {high:g} seconds")
         return value
     return convert
 
@@ -196,6 +213,13 @@ def build_parser(prog: str = "pandaprobe-fake") -> _Parser:
                help="emulate the hosted per-caller rate limit, e.g. 200/minute (default off)")
     parser.add(m, "--no-control", env="NO_CONTROL", action="store_true",
                help="no /_fake/ control routes (and no journal or faults)")
+    j = parser.add_argument_group("evaluation runs (see docs/evaluations.md)")
+    parser.add(j, "--judge", env="JUDGE", choices=JUDGE_MODES, default="simulated",
+               help="simulated: a deterministic local judge scores every run (default); "
+                    "unconfigured: answer as the real server without model credentials")
+    parser.add(j, "--judge-delay", env="JUDGE_DELAY", type=seconds(0, 86_400), default=DEFAULT_JUDGE_DELAY,
+               metavar="SECONDS", help="how long a run takes on the fake's clock "
+                                       f"(default {DEFAULT_JUDGE_DELAY}; 0: done before the next request)")
     return parser
 
 
@@ -215,4 +239,4 @@ def parse_command_line(argv: Sequence[str] | None = None, prog: str = "pandaprob
                     quiet=args.quiet, mock=args.mock, demo_data=args.mock or args.demo_data,
                     project=args.project or DEFAULT_PROJECT, seed=args.seed, scores=args.scores,
                     journal_size=args.journal_size, rate_limit=args.rate_limit,
-                    control=not args.no_control)
+                    control=not args.no_control, judge=args.judge, judge_delay=args.judge_delay)

@@ -9,7 +9,7 @@ for the writer).  An in-memory database is private to its connection, so it gets
 exactly one, shared by every thread behind a lock.
 
 Here: connections and transactions, projects, trace scores and their analytics, and the
-whole state (reset, dump, load).  Traces and spans: stores/traces.py (a mixin of Store).
+whole state (reset, dump, load).  Traces and spans: stores/traces.py, evaluation runs: stores/runs.py (mixins of Store).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any, Iterable, Iterator
 
 from pandaprobe_fake.clock import Clock
 from pandaprobe_fake.stores.cache import COUNT, MISSING, PROJECT, StoreCache
+from pandaprobe_fake.stores.runs import RUN_SCHEMA, RunStore
 from pandaprobe_fake.stores.traces import SPAN_COLUMNS, SPAN_JSON, TRACE_COLUMNS, TRACE_JSON, TRACE_SCHEMA, TraceStore
 from pandaprobe_fake.stores.traces import _json
 from pandaprobe_fake.stores.traces import row_dict as _row
@@ -71,7 +72,7 @@ CREATE INDEX IF NOT EXISTS ix_scores_project_status
 -- distribution take the NUMERIC/SUCCESS range of one metric, the median walks it by `num`
 CREATE INDEX IF NOT EXISTS ix_scores_analytics
     ON trace_scores (project_id, name, status, data_type, num, created_at);
-""" + TRACE_SCHEMA
+""" + TRACE_SCHEMA + RUN_SCHEMA
 
 # Columns of a score as the store hands it out (the response keys, plus `num`).
 SCORE_COLUMNS = (
@@ -109,7 +110,7 @@ def _score(row: tuple) -> dict[str, Any]:
     return dict(zip(SCORE_COLUMNS, row))
 
 
-class Store(TraceStore):
+class Store(TraceStore, RunStore):
     def __init__(self, path: str | None = None, clock: Clock | None = None) -> None:
         """`path` is a file name, or None (or ':memory:') for an in-memory database."""
         self.clock = clock or Clock()
@@ -462,7 +463,7 @@ class Store(TraceStore):
     # -- the whole state: reset, dump, bulk load (the /_fake/ control API and demo data) ------
 
     # Every table, children first.
-    _TABLES = ("trace_scores", "spans", "traces", "projects")
+    _TABLES = ("eval_runs", "trace_scores", "spans", "traces", "projects")
 
     def reset(self) -> None:
         """Empty every table.  An in-memory database is swapped for a fresh one (well under
@@ -478,10 +479,12 @@ class Store(TraceStore):
                     self._all.remove(old)
                 old.close()
                 self.clear_caches()
+                self.runs_changed()
             return
         with self.write() as conn:
             for table in self._TABLES:
                 conn.execute(f"DELETE FROM {table}")
+        self.runs_changed()
 
     def count_scores(self, project_id: str | None = None) -> int:
         with self.read() as conn:
@@ -492,14 +495,16 @@ class Store(TraceStore):
 
     def dump(self) -> list[dict[str, Any]]:
         """Every project (oldest first) with its scores and its traces (oldest first, each
-        trace with its spans), as plain dicts: [{"id", "name", "scores", "traces"}]."""
+        trace with its spans) and its evaluation runs, as plain dicts:
+        [{"id", "name", "scores", "traces", "runs"}]."""
         with self.read() as conn:
             cur = conn.execute("SELECT id, name FROM projects ORDER BY created_at, id")
-            projects = {row[0]: {"id": row[0], "name": row[1], "scores": [], "traces": []} for row in cur}
+            projects = {row[0]: {"id": row[0], "name": row[1], "scores": [], "traces": [], "runs": []}
+                        for row in cur}
 
             def project_of(project_id: str) -> dict[str, Any]:
                 return projects.setdefault(project_id, {"id": project_id, "name": None,
-                                                        "scores": [], "traces": []})
+                                                        "scores": [], "traces": [], "runs": []})
 
             cur = conn.execute(f"{_SELECT} ORDER BY created_at, seq")
             for row in cur.fetchall():
@@ -517,6 +522,8 @@ class Store(TraceStore):
             for row in cur.fetchall():
                 span = self._decode(_row(cur, row), SPAN_JSON)
                 traces[(span.pop("project_id"), span["trace_id"])]["spans"].append(span)
+            for run in self.dump_runs(conn):
+                project_of(run["project_id"])["runs"].append(run)
         return list(projects.values())
 
     def load(self, projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -527,7 +534,8 @@ class Store(TraceStore):
         id, else by name, and created when new.  Each score holds every column of
         SCORE_COLUMNS but `project_id`, which comes from its project.  Each trace is a
         TraceCreate as loaded (times in microseconds, JSON as objects) with its "spans".
-        Returns [{"id", "name", "scores": n, "traces": n}].
+        Each run (optional "runs") holds every column of RUN_COLUMNS but `project_id`.
+        Returns [{"id", "name", "scores": n, "traces": n, "runs": n}].
         Raises Conflict for an id or name that is already taken."""
         loaded = []
         try:
@@ -539,8 +547,10 @@ class Store(TraceStore):
                     self._insert_scores(conn, rows)
                     traces = project.get("traces") or []
                     self._insert_traces(conn, project_id, traces, now)
+                    runs = [{**run, "project_id": project_id} for run in project.get("runs") or []]
+                    self._insert_runs(conn, runs)
                     loaded.append({"id": project_id, "name": name, "scores": len(rows),
-                                   "traces": len(traces)})
+                                   "traces": len(traces), "runs": len(runs)})
         except sqlite3.IntegrityError:
             taken = self._first_taken_score_id(
                 [s["id"] for p in projects for s in p["scores"]])
@@ -548,8 +558,12 @@ class Store(TraceStore):
                 raise Conflict(f"Trace score {taken} already exists.") from None
             taken = self._first_taken_trace(projects)
             if taken is None:
+                taken = self._first_taken_run_id([r["id"] for p in projects for r in p.get("runs") or []])
+                if taken is not None:
+                    raise Conflict(f"Eval run {taken} already exists.") from None
                 raise
             raise Conflict(taken) from None
+        self.runs_changed()
         return loaded
 
     def _claim_project(self, conn: sqlite3.Connection, project: dict[str, Any]) -> tuple[str, str | None]:

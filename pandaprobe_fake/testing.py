@@ -187,6 +187,23 @@ class FakeServer:
     def unfreeze_clock(self) -> dict[str, Any]:
         return self._call("DELETE", "/clock")
 
+    def judge(self, *, metric: str | None = None, trace_id: str | None = None,
+              value: float | None = None, reason: str | None = None, error: str | None = None,
+              run_error: str | None = None, delay_seconds: float | None = None) -> dict[str, Any]:
+        """Script the simulated judge (see POST /_fake/judge): give one of `value` (with an
+        optional `reason`), `error` (a FAILED score) -- for a `metric` and/or a `trace_id` --,
+        `run_error` (the whole run FAILED) or `delay_seconds`.  Returns the rule."""
+        spec = {k: v for k, v in (("metric", metric), ("trace_id", trace_id), ("value", value),
+                                  ("reason", reason), ("error", error), ("run_error", run_error),
+                                  ("delay_seconds", delay_seconds)) if v is not None}
+        return self._call("POST", "/judge", spec)
+
+    def judge_rules(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/judge")["items"]
+
+    def clear_judge(self, rule_id: str | None = None) -> None:
+        self._call("DELETE", "/judge" + (f"/{rule_id}" if rule_id else ""))
+
     def load(self, document: dict[str, Any]) -> dict[str, Any]:
         """Add a fixture document's projects and scores (see GET /_fake/fixtures)."""
         return self._call("POST", "/fixtures", document)

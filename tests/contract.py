@@ -96,6 +96,23 @@ ALLOWED: list[Allowed] = [
     Allowed("health_check_health_get", "responses.200.schema.*", (
         "upstream documents its health answer as any object; the fake documents the four keys "
         "it answers (status, version, environment, timestamp)")),
+    Allowed("get_available_metrics_*", "responses.422", (
+        "every project-scoped route answers 422 {detail} to a missing or bad project header "
+        "(BEHAVIOR.md, authentication); upstream documents no 422 for this parameterless route")),
+    Allowed("get_available_providers_*", "responses.422", (
+        "as trace-metrics: the project-scope 422 of every scoped route, left out upstream")),
+    Allowed("create_eval_run_*", "requestBody.schema.name.maxLength", (
+        "a run `name` over 255 characters is a 500 on the real server (its column); the fake "
+        "answers 422 `String should have at most 255 characters` (BEHAVIOR.md, defects)")),
+    Allowed("create_batch_eval_run_*", "requestBody.schema.name.maxLength", (
+        "as for a filtered run: a name over 255 is a 500 there, a 422 in the fake")),
+    Allowed("get_eval_run_*", "responses.404*", (
+        "an unknown run is 404 {detail: 'Eval run <id> not found.'} (BEHAVIOR.md, runs); its "
+        "document leaves that out")),
+    Allowed("delete_eval_run_*", "responses.404*", (
+        "an unknown run is 404 {detail: 'Eval run <id> not found.'} (BEHAVIOR.md, runs)")),
+    Allowed("retry_failed_eval_run_*", "responses.404*", (
+        "an unknown run is 404 {detail: 'Eval run <id> not found.'} (BEHAVIOR.md, runs)")),
     Allowed("*", "responses.2??.schema*.additionalProperties", (
         "the fake dumps every response from a Marshmallow schema and so promises exactly the "
         "keys listed; upstream's Pydantic models leave other keys open (schemathesis holds the "
@@ -280,9 +297,17 @@ REJECTIONS: list[tuple[str, str]] = [
      "JSON the fake could not write back out (docs/reference.md)"),
     (r"^Value error, numbers must be finite",
      "NaN/Infinity: PostgreSQL's JSON refuses them (a 500 there, a 422 in the fake)"),
+    (r"^Unknown metrics?: ",
+     "a metric name the registry does not hold: 422 on the real server too (BEHAVIOR.md, runs); "
+     "its document says only `string`"),
+    (r"^No traces match the provided filters\.$|^No failed scores to retry in this run\.$",
+     "domain rules of the run routes, 422 on the real server too (BEHAVIOR.md, runs)"),
+    (r"^filters\.date_(from|to) is not an ISO 8601 datetime",
+     "a run filter date that is not ISO 8601: a 500 on the real server, a 422 in the fake "
+     "(BEHAVIOR.md, defects)"),
 ]
 _ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-NOT_FOUND = rf"^(Trace score {_ID}|Trace {_ID}|Span {_ID}) not found( on trace {_ID})?\.$"
+NOT_FOUND = rf"^(Trace score {_ID}|Trace {_ID}|Span {_ID}|Eval run {_ID}) not found( on trace {_ID})?\.$"
 
 
 def inline(schema: Any, document: dict, depth: int = 0) -> Any:

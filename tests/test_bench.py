@@ -52,3 +52,15 @@ def test_the_table_renders_every_row_aligned():
     lines = table.render().splitlines()
     assert len({len(line) for line in lines}) == 1
     assert "NO" in lines[-1] and "**a section**" in lines[2]
+
+
+def test_the_judge_part_runs_a_small_run_against_a_real_process(tmp_path):
+    import bench_judge
+
+    table = bench.Table()
+    bench_judge.bench_judge(table, tmp_path, traces=30)
+    result = table.results["judge"]
+    assert result["pairs"] == 90 and result["pairs_per_s"] > 0
+    assert any("judge pairs/s" in row[0] for row in table.rows)
+    assert "judge" in bench.parse_args(["--only", "judge"]).parts
+    assert "judge" not in bench.parse_args([]).parts

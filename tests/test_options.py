@@ -38,6 +38,8 @@ FROM_ENV = {
     "JOURNAL_SIZE": ({"JOURNAL_SIZE": "0"}, {"journal_size": 0}),
     "RATE_LIMIT": ({"RATE_LIMIT": "5/second"}, {"rate_limit": "5/second"}),
     "NO_CONTROL": ({"NO_CONTROL": "1"}, {"control": False}),
+    "JUDGE": ({"JUDGE": "unconfigured"}, {"judge": "unconfigured"}),
+    "JUDGE_DELAY": ({"JUDGE_DELAY": "2.5"}, {"judge_delay": 2.5}),
 }
 
 # Bad values: (the variables set, the one line the fake ends with).
@@ -56,6 +58,10 @@ BAD_ENV = [
     ({"PROJECT": "a/b", "MOCK": "1"}, "PANDAPROBE_FAKE_PROJECT='a/b': a project name must start"),
     ({"QUIET": "maybe"}, "PANDAPROBE_FAKE_QUIET='maybe': write 1/true/yes/on or 0/false/no/off"),
     ({"MOCK": "2"}, "PANDAPROBE_FAKE_MOCK='2': write 1/true/yes/on or 0/false/no/off"),
+    ({"JUDGE_DELAY": "-0.001"}, "PANDAPROBE_FAKE_JUDGE_DELAY='-0.001': must be from 0 to 86400 seconds"),
+    ({"JUDGE_DELAY": "86400.001"}, "PANDAPROBE_FAKE_JUDGE_DELAY='86400.001': must be from 0 to 86400 seconds"),
+    ({"JUDGE_DELAY": "nan"}, "PANDAPROBE_FAKE_JUDGE_DELAY='nan': must be from 0 to 86400 seconds"),
+    ({"JUDGE_DELAY": "soon"}, "PANDAPROBE_FAKE_JUDGE_DELAY='soon': 'soon' is not a number of seconds"),
     ({"MOCK": "1", "DB": "x.db"}, "--mock keeps everything in memory"),
     ({"SEED": "1"}, "--project, --seed and --scores go with --mock or --demo-data"),
 ]
@@ -67,6 +73,8 @@ EDGES = [
     ({"MAX_BODY": "1"}, {"max_body": 1}),
     ({"THREADS": "1"}, {"threads": 1}),
     ({"SCORES": "0", "MOCK": "1"}, {"scores": 0}),
+    ({"JUDGE_DELAY": "0"}, {"judge_delay": 0.0}),
+    ({"JUDGE_DELAY": "86400"}, {"judge_delay": 86400.0}),
     ({"QUIET": "off", "MOCK": "no", "NO_CONTROL": "0", "STRICT_TRACES": ""},
      {"quiet": False, "mock": False, "control": True, "strict_traces": False}),
 ]

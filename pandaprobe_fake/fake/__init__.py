@@ -3,6 +3,7 @@
     state.py      the journal, faults, rate limit and demo-data settings of one app (FakeState)
     hooks.py      the request hooks that fault, rate-limit and journal the upstream routes
     routes.py     the /_fake/ control API (reset, fixtures, requests, faults, clock)
+    judge.py      the simulated judge of evaluation runs; judge_control.py, its /_fake/judge routes
     schemas.py    the control API's Marshmallow schemas (the fixture document among them)
     demo_data.py  the demo data set of mock mode and --demo-data
 
@@ -16,7 +17,7 @@ import time
 
 from flask import Flask
 
-from pandaprobe_fake.fake import hooks, routes
+from pandaprobe_fake.fake import hooks, judge_control, routes  # noqa: F401 (judge_control: routes)
 from pandaprobe_fake.fake.state import CONTROL_PREFIX, FakeState
 
 __all__ = ["CONTROL_PREFIX", "install"]

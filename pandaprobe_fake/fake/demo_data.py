@@ -10,7 +10,8 @@ What it holds, for a total of exactly `scores` scores (default 2,000):
   of METRICS, NUMERIC in [0, 1], drifting upward over the two weeks and lower on failed
   traces) on most traces, with an `eval_run_id` per day; about 2.5% FAILED (no value, the
   judge's error as reason), and PENDING for traces the monitor has not finished (those of
-  the last hour or so);
+  the last hour or so); each day's run is a run object too (COMPLETED, its counters right),
+  listed by /evaluations/trace-runs;
 - PROGRAMMATIC scores as the SDK sends them (`user_feedback` CATEGORICAL, `exact_match`
   BOOLEAN, `answer_relevance` NUMERIC) and human ANNOTATION scores (`thumbs_up` BOOLEAN,
   `quality` CATEGORICAL, and re-grades of `task_completion`), with an `author_user_id`.
@@ -122,6 +123,12 @@ def _uuid(rng: random.Random) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def _day_text(micros: int) -> str:
+    import datetime
+
+    return datetime.datetime.fromtimestamp(micros / 1e6, datetime.timezone.utc).strftime("%Y-%m-%d")
+
+
 def _fmt(value: float) -> str:
     return repr(round(min(1.0, max(0.0, value)), 2))
 
@@ -183,7 +190,39 @@ class _Generator:
             score["created_at"] += self.shift
             score["updated_at"] += self.shift
         scores.sort(key=lambda score: score["created_at"])  # oldest first, as they would arrive
-        return {"project": self.project, "scores": scores, "traces": self.traces}
+        return {"project": self.project, "scores": scores, "traces": self.traces,
+                "runs": self._runs(scores)}
+
+    def _runs(self, scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The run objects behind the automated scores (one a day): COMPLETED, every target
+        evaluated, failed_count = its FAILED scores (the store's run rows)."""
+        runs: dict[str, dict[str, Any]] = {}
+        for score in scores:
+            run_id = score["eval_run_id"]
+            if run_id is None:
+                continue
+            run = runs.get(run_id)
+            if run is None:
+                day = _day_text(score["created_at"])
+                run = runs[run_id] = {
+                    "id": run_id, "name": f"Hourly evaluation {day}", "status": "COMPLETED",
+                    "metric_names": list(METRICS), "total_targets": 0, "evaluated_count": 0,
+                    "failed_count": 0, "created_at": score["created_at"], "completed_at": 0,
+                    "target_type": "TRACE", "filters": {}, "sampling_rate": 1.0,
+                    "model": "vertex_ai/gemini-3.1-flash-lite", "monitor_id": None,
+                    "error_message": None, "targets": [], "pairs": None, "seen": set()}
+            if score["trace_id"] not in run["seen"]:
+                run["seen"].add(score["trace_id"])
+                run["targets"].append(score["trace_id"])
+            run["failed_count"] += score["status"] == "FAILED"
+            run["completed_at"] = max(run["completed_at"], score["updated_at"])
+        out = []
+        for run in runs.values():
+            del run["seen"]
+            run["total_targets"] = run["evaluated_count"] = len(run["targets"])
+            run["running_at"] = run["due_at"] = run["created_at"]
+            out.append(run)
+        return out
 
     def _trace(self, agent: str, session: str, user: str, started: int, duration: int) -> None:
         rng = self.rng
@@ -352,5 +391,6 @@ def load(store, project: str, *, scores: int = DEFAULT_SCORES, seed: int | None 
     known = [p["id"] for p in store.projects() if p["name"] == project]
     if known:  # a file database that already has the project (but no scores in it)
         data["project"]["id"] = known[0]
-    (loaded,) = store.load([{**data["project"], "scores": data["scores"], "traces": data["traces"]}])
+    (loaded,) = store.load([{**data["project"], "scores": data["scores"], "traces": data["traces"],
+                             "runs": data["runs"]}])
     return loaded

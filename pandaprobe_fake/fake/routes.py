@@ -84,7 +84,8 @@ def load_fixtures():
     now = store.clock.now()
     projects = [{"id": p["id"], "name": p["name"],
                  "scores": [fake_schemas.score_row(s, now) for s in p["scores"]],
-                 "traces": p["traces"]}
+                 "traces": p["traces"],
+                 "runs": [fake_schemas.run_row(r, now) for r in p["runs"]]}
                 for p in document["projects"]]
     try:
         loaded = store.load(projects)

@@ -16,7 +16,8 @@ object (TraceScoreResponse): `trace_id`, `name` and `value` are required (`value
 null, as for a FAILED or PENDING score); the rest default as on create (`data_type`
 NUMERIC, `source` ANNOTATION, `status` SUCCESS, `metadata` {}, the others null; `id` a new
 UUID; `created_at` now; `updated_at` = `created_at`).  `traces` holds traces as POST /traces
-takes them, each with its spans.
+takes them, each with its spans.  `runs` lists the project's evaluation runs
+(EvalRunResponse keys, plus `targets`; see FixtureRunSchema).
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from pandaprobe_fake import schemas
+from pandaprobe_fake.api.evaluations.run_schemas import EvalRunSchema
 from pandaprobe_fake.fields import (Choice, DateTimeText, HttpMethod, JsonBool, JsonInt, JsonNumber, JsonObject,
-                                    ProjectName, QueryText, StringMap, Text, UUIDText, parse_datetime)
+                                    ListOf, ProjectName, QueryText, StringMap, Text, UUIDText, parse_datetime)
 from pandaprobe_fake.schemas import (BAD_PROJECT_NAME, COLUMN_LENGTH, DATA_TYPES, PROJECT_NAME, SOURCES,
                      STATUSES, value_problem)
 
@@ -90,11 +92,53 @@ class FixtureScoreSchema(ControlSchema):
             raise ValidationError("Value error, updated_at must not be before created_at")
 
 
+RUN_STATUSES = ("PENDING", "RUNNING", "COMPLETED", "FAILED")
+
+
+class FixtureRunSchema(ControlSchema):
+    """An evaluation run as the API shows it (EvalRunResponse), plus its `targets` (the trace
+    or session ids it evaluates; default: the filters' trace_ids/session_ids).  A PENDING or
+    RUNNING run is executed at the next request."""
+
+    id = UUIDText(allow_none=True, load_default=None)
+    name = Text(allow_none=True, load_default=None, max_length=COLUMN_LENGTH)
+    status = Choice(RUN_STATUSES, load_default="COMPLETED")
+    metric_names = ListOf(Text(), required=True)
+    total_targets = JsonInt(minimum=0, allow_none=True, load_default=None)
+    evaluated_count = JsonInt(minimum=0, load_default=0)
+    failed_count = JsonInt(minimum=0, load_default=0)
+    created_at = DateTimeText(allow_none=True, load_default=None)
+    completed_at = DateTimeText(allow_none=True, load_default=None)
+    project_id = UUIDText(allow_none=True, load_default=None)
+    target_type = Choice(("TRACE", "SESSION"), load_default="TRACE")
+    filters = JsonObject(load_default=dict)
+    sampling_rate = JsonNumber(minimum=0, maximum=1, load_default=1.0)
+    model = Text(allow_none=True, load_default=None)
+    monitor_id = UUIDText(allow_none=True, load_default=None)
+    error_message = Text(allow_none=True, load_default=None)
+    targets = ListOf(Text(), allow_none=True, load_default=None)
+
+
+def run_row(run: dict[str, Any], now: int) -> dict[str, Any]:
+    """A loaded fixture run -> the store's row (without project_id)."""
+    row = {key: value for key, value in run.items() if key != "project_id"}
+    targets = run["targets"]
+    if targets is None:
+        listed = run["filters"].get("trace_ids") or run["filters"].get("session_ids") or []
+        targets = [t for t in listed if isinstance(t, str)]
+    created = run["created_at"] if run["created_at"] is not None else now
+    row.update(id=run["id"] or str(uuid.uuid4()), targets=targets, created_at=created, pairs=None,
+               total_targets=len(targets) if run["total_targets"] is None else run["total_targets"],
+               running_at=created, due_at=created)
+    return row
+
+
 class FixtureProjectSchema(ControlSchema):
     id = UUIDText(allow_none=True, load_default=None)
     name = ProjectName(allow_none=True, load_default=None)
     scores = _list_of(FixtureScoreSchema, load_default=list)
     traces = _list_of(schemas.TraceCreateSchema, load_default=list)  # as POST /traces takes them
+    runs = _list_of(FixtureRunSchema, load_default=list)
 
     @validates_schema(skip_on_field_errors=True)
     def check(self, data, **kwargs):
@@ -105,8 +149,14 @@ class FixtureProjectSchema(ControlSchema):
             if score["project_id"] is not None and score["project_id"] != data["id"]:
                 errors[index] = {"project_id": ["Value error, a score's project_id must be "
                                                 "the id of the project it is listed under"]}
+        for index, run in enumerate(data["runs"]):
+            if run["project_id"] is not None and run["project_id"] != data["id"]:
+                errors.setdefault("runs", {})[index] = {"project_id": [
+                    "Value error, a run's project_id must be the id of the project it is listed under"]}
         if errors:
-            raise ValidationError({"scores": errors})
+            runs = errors.pop("runs", None)
+            raise ValidationError({**({"scores": errors} if errors else {}),
+                                   **({"runs": runs} if runs else {})})
 
 
 class FixtureDocumentSchema(ControlSchema):
@@ -124,6 +174,13 @@ class FixtureDocumentSchema(ControlSchema):
                     errors.setdefault(p, {"scores": {}})["scores"][s] = {
                         "id": [f"Value error, score id {score['id']} appears twice"]}
                 seen.add(score["id"])
+            for r, run in enumerate(project["runs"]):
+                if run["id"] is None:
+                    continue
+                if run["id"] in seen:
+                    errors.setdefault(p, {}).setdefault("runs", {})[r] = {
+                        "id": [f"Value error, run id {run['id']} appears twice"]}
+                seen.add(run["id"])
         if errors:
             raise ValidationError({"projects": errors})
 
@@ -142,11 +199,16 @@ def score_row(score: dict[str, Any], now: int) -> dict[str, Any]:
     return row
 
 
+class FixtureRunDumpSchema(EvalRunSchema):
+    targets = fields.List(fields.String())
+
+
 class FixtureDumpProjectSchema(Schema):
     id = fields.String()
     name = fields.String(allow_none=True)
     scores = fields.List(fields.Nested(schemas.TraceScoreSchema))
     traces = fields.List(fields.Nested(schemas.TraceSchema))
+    runs = fields.List(fields.Nested(FixtureRunDumpSchema))
 
 
 class FixtureDumpSchema(Schema):
@@ -158,6 +220,7 @@ class LoadedProjectSchema(Schema):
     name = fields.String(allow_none=True)
     scores = fields.Integer()
     traces = fields.Integer()
+    runs = fields.Integer()
 
 
 class LoadedSchema(Schema):

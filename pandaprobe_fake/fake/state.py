@@ -1,5 +1,5 @@
 """The state of the test-double features of one app: the request journal, injected faults,
-the emulated rate limit, and the demo data set -- what the `/_fake/` control API (routes.py)
+the emulated rate limit, the simulated judge (fake/judge.py) and the demo data set -- what the `/_fake/` control API (routes.py)
 and the request hooks (hooks.py) act on.  Built from the app's Settings.
 """
 
@@ -19,6 +19,7 @@ from typing import Any
 from flask import current_app, request
 
 from pandaprobe_fake.fake import demo_data
+from pandaprobe_fake.fake.judge import Judge
 from pandaprobe_fake.settings import DEFAULT_JOURNAL_SIZE, Settings
 
 log = logging.getLogger("pandaprobe_fake")
@@ -208,6 +209,7 @@ class FakeState:
         self.seed = settings.seed
         self.scores = demo_data.DEFAULT_SCORES if settings.scores is None else settings.scores
         self.demo_anchor: int | None = None
+        self.judge = Judge(settings.judge, settings.judge_delay)
 
     def load_demo(self) -> dict[str, Any]:
         """Load the demo data set.  With a seed, it is anchored at the clock's reading of the
@@ -226,6 +228,7 @@ class FakeState:
         self.store.clock.unfreeze()
         self.journal.clear()
         self.faults.clear()
+        self.judge.clear()
         if self.rate_limit is not None:
             self.rate_limit.reset()
         if seed:

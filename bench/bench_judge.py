@@ -1,0 +1,54 @@
+"""The judge part of bench.py (`python bench.py --only judge`; not in the default run):
+against `python app.py --judge-delay 0` (a file database), 1,000 traces of 4 spans each are
+ingested, then a batch run of 3 metrics over all of them is created and read back; the time from
+the read that executes the run to its COMPLETED answer gives the (trace, metric) pairs a second
+(target: >= 2,000 pairs/s, i.e. a 1,000-trace run on 3 metrics in under 2 s)."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+TARGET_PAIRS_PER_S = 2000
+METRICS = ["task_completion", "tool_correctness", "coherence"]
+
+
+def trace_body(i: int) -> dict[str, Any]:
+    spans = [{"name": name, "kind": kind, "status": "ERROR" if (i % 7 == 0 and kind == "TOOL") else "OK",
+              "input": {"step": name, "i": i}, "output": {"ok": True},
+              "started_at": "2026-03-01T10:00:01Z"}
+             for name, kind in (("plan", "AGENT"), ("llm", "LLM"), ("search", "TOOL"), ("book", "TOOL"))]
+    return {"trace_id": str(uuid.uuid4()), "name": f"agent-{i % 4}", "status": "ERROR" if i % 13 == 0 else "COMPLETED",
+            "input": {"q": f"question {i}"}, "output": {"a": f"answer {i}"} if i % 11 else None,
+            "started_at": "2026-03-01T10:00:00Z", "spans": spans}
+
+
+def bench_judge(table, tmp: Path, traces: int = 1000) -> None:
+    from bench import AUTH, Conn, Server, fake_argv
+
+    table.section(f"judge: a run of {len(METRICS)} metrics over {traces} traces (--judge-delay 0)")
+    with Server(fake_argv(str(tmp / "judge.db"), "--judge-delay", "0", "--quiet"), tmp / "judge.log") as server:
+        conn = Conn(server.url, AUTH)
+        ids = []
+        for i in range(traces):
+            status, body = conn.request("POST", "/traces", trace_body(i))
+            assert status == 202, body
+            ids.append(json.loads(body)["trace_id"])
+        status, body = conn.request("POST", "/evaluations/trace-runs/batch",
+                                    {"trace_ids": ids, "metrics": METRICS})
+        assert status == 202, body
+        run_id = json.loads(body)["id"]
+        started = time.perf_counter()
+        status, body = conn.request("GET", f"/evaluations/trace-runs/{run_id}")
+        elapsed = time.perf_counter() - started
+        run = json.loads(body)
+        conn.close()
+    assert run["status"] == "COMPLETED" and run["evaluated_count"] == traces, run
+    pairs = traces * len(METRICS)
+    rate = pairs / elapsed
+    table.add(f"run of {pairs} pairs", f"{elapsed * 1000:.0f} ms", "", "", "< 2 s", elapsed < 2.0)
+    table.add("judge pairs/s", f"{rate:,.0f}", "", "", f">= {TARGET_PAIRS_PER_S:,}", rate >= TARGET_PAIRS_PER_S)
+    table.results["judge"] = {"traces": traces, "pairs": pairs, "seconds": elapsed, "pairs_per_s": rate}

@@ -1,0 +1,156 @@
+"""Trace evaluation runs: `/evaluations/trace-runs` (filtered, with sampling), `.../batch`
+(explicit trace ids, what SDK 0.6.0 sends), list, read, delete, retry and a run's scores.
+
+A run is created PENDING and moved along the fake's clock by pandaprobe_fake/runner.py, which
+this blueprint calls before every request of the app (`advance_runs`); the simulated judge that
+scores each (trace, metric) pair is fake/judge.py.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+from flask import Blueprint
+from marshmallow import ValidationError
+
+from pandaprobe_fake import catalogue, runner, schemas
+from pandaprobe_fake.api.evaluations import run_schemas
+from pandaprobe_fake.fake.state import state
+from pandaprobe_fake.fields import parse_datetime
+from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, store
+
+blueprint = Blueprint("trace_runs", __name__)
+RUNS = "/evaluations/trace-runs"
+NOT_FOUND = {404: schemas.error}
+
+
+@blueprint.before_app_request
+def advance_runs() -> None:
+    runner.advance(store(), state().judge)
+
+
+def run_not_found(run_id: str) -> ApiError:
+    return ApiError(404, f"Eval run {run_id} not found.")
+
+
+def check_metrics(names: list[str]) -> None:
+    unknown = catalogue.unknown_trace_metrics(names)
+    if unknown:
+        raise ApiError(422, f"Unknown metrics: {', '.join(unknown)}")
+
+
+def new_run(project_id: str, *, name: str | None, metrics: list[str], targets: list[str],
+            filters: dict[str, Any], sampling_rate: float, model: str | None,
+            target_type: str = "TRACE", pairs: list | None = None) -> dict[str, Any]:
+    """Create a PENDING run, timed by the judge's delay; returns it (as stored)."""
+    judge = state().judge
+    now = store().clock.now()
+    running_at, due_at = runner.timing(now, judge.run_delay(metrics))
+    return store().create_run({
+        "id": str(uuid.uuid4()), "name": name, "status": "PENDING", "metric_names": metrics,
+        "total_targets": len(targets), "evaluated_count": 0, "failed_count": 0,
+        "created_at": now, "completed_at": None, "project_id": project_id,
+        "target_type": target_type, "filters": filters, "sampling_rate": float(sampling_rate),
+        "model": model, "monitor_id": None, "error_message": None, "targets": targets,
+        "pairs": pairs, "running_at": running_at, "due_at": due_at})
+
+
+def created(run: dict[str, Any]):
+    return json_response(run_schemas.eval_run.dump(run), 202)
+
+
+def sample(items: list[str], rate: float) -> list[str]:
+    """Upstream's sampling: n = int(count x rate), at least 1 above 0; rate 0 gives none.
+    The sample keeps the storage order.  Seeded by --seed when given."""
+    if rate >= 1.0:
+        return items
+    n = int(len(items) * rate)
+    if rate > 0:
+        n = max(1, n)
+    rng = random.Random(state().seed) if state().seed is not None else random
+    chosen = sorted(rng.sample(range(len(items)), n))
+    return [items[i] for i in chosen]
+
+
+@blueprint.post(RUNS)
+@endpoint("evaluations", body=run_schemas.create_run, responses={202: run_schemas.eval_run})
+def create_eval_run(project_id: str, body: dict[str, Any]):
+    check_metrics(body["metrics"])
+    filters = {key: value for key, value in body["filters"].items() if value is not None}
+    query = dict(filters)
+    for key in ("date_from", "date_to"):
+        if key in query:
+            try:
+                query[key] = parse_datetime(query[key])
+            except ValidationError as err:
+                raise ApiError(422, f"filters.{key} is not an ISO 8601 datetime: "
+                                    f"{err.messages[0]}") from None
+    matching = store().matching_trace_ids(project_id, query)
+    if not matching:
+        raise ApiError(422, "No traces match the provided filters.")
+    targets = sample(matching, body["sampling_rate"])
+    return created(new_run(project_id, name=body["name"], metrics=body["metrics"], targets=targets,
+                           filters=filters, sampling_rate=body["sampling_rate"],
+                           model=catalogue.resolve_model(body["model"])))
+
+
+@blueprint.post(RUNS + "/batch")
+@endpoint("evaluations", body=run_schemas.create_batch_run, responses={202: run_schemas.eval_run})
+def create_batch_eval_run(project_id: str, body: dict[str, Any]):
+    check_metrics(body["metrics"])
+    targets = list(dict.fromkeys(body["trace_ids"]))
+    return created(new_run(project_id, name=body["name"], metrics=body["metrics"], targets=targets,
+                           filters={"trace_ids": targets}, sampling_rate=1.0,
+                           model=catalogue.resolve_model(body["model"])))
+
+
+@blueprint.get(RUNS)
+@endpoint("evaluations", query=run_schemas.run_list_query, responses={200: run_schemas.eval_run_page})
+def list_eval_runs(project_id: str, query: dict[str, Any]):
+    items, total = store().list_runs(project_id, "TRACE", query.get("status"), query["limit"],
+                                     query["offset"])
+    return json_response(run_schemas.eval_run_page.dump(
+        {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}))
+
+
+@blueprint.get(RUNS + "/<run_id>")
+@endpoint("evaluations", path=run_schemas.run_id_path, responses={200: run_schemas.eval_run, **NOT_FOUND})
+def get_eval_run(project_id: str, path: dict[str, Any]):
+    run = store().get_run(project_id, path["run_id"])
+    if run is None:
+        raise run_not_found(path["run_id"])
+    return json_response(run_schemas.eval_run.dump(run))
+
+
+@blueprint.delete(RUNS + "/<run_id>")
+@endpoint("evaluations", path=run_schemas.run_id_path, query=run_schemas.delete_run_query,
+          responses={204: None, **NOT_FOUND})
+def delete_eval_run(project_id: str, path: dict[str, Any], query: dict[str, Any]):
+    if not store().delete_run(project_id, path["run_id"], query["delete_scores"]):
+        raise run_not_found(path["run_id"])
+    return no_content()
+
+
+@blueprint.post(RUNS + "/<run_id>/retry")
+@endpoint("evaluations", path=run_schemas.run_id_path, responses={202: run_schemas.eval_run, **NOT_FOUND})
+def retry_failed_eval_run(project_id: str, path: dict[str, Any]):
+    original = store().get_run(project_id, path["run_id"])
+    if original is None:
+        raise run_not_found(path["run_id"])
+    pairs = store().failed_pairs(project_id, original["id"])
+    if not pairs:
+        raise ApiError(422, "No failed scores to retry in this run.")
+    traces = list(dict.fromkeys(trace_id for trace_id, _ in pairs))
+    return created(new_run(
+        project_id, name=f"Retry: {original['name'] or original['id']}",
+        metrics=sorted({metric for _, metric in pairs}), targets=traces,
+        filters={"retry_of": original["id"], "trace_ids": traces}, sampling_rate=1.0,
+        model=original["model"], pairs=[list(p) for p in dict.fromkeys(pairs)]))
+
+
+@blueprint.get(RUNS + "/<run_id>/scores")
+@endpoint("evaluations", path=run_schemas.run_id_path, responses={200: schemas.trace_scores})
+def get_scores_for_run(project_id: str, path: dict[str, Any]):
+    return json_response(schemas.trace_scores.dump(store().run_scores(project_id, path["run_id"])))

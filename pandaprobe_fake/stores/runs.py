@@ -1,0 +1,234 @@
+"""SQLite storage of evaluation runs: the part of the store behind /evaluations/trace-runs
+(and, later, /evaluations/session-runs: one table for both, told apart by `target_type`).
+
+`RunStore` is a mixin of store.Store.  Besides the 16 keys of the run object a run keeps what
+executing it needs: its `targets` (trace or session ids, in order), the (target, metric)
+`pairs` a retry re-runs (null: every pair), and the fake-clock times it moves at (`running_at`
+PENDING -> RUNNING, `due_at` RUNNING -> done).  The runner (pandaprobe_fake/runner.py) moves
+runs along; the store only reads and writes them.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Iterable
+
+from pandaprobe_fake.stores.traces import SPAN_COLUMNS, SPAN_JSON, TRACE_COLUMNS, TRACE_JSON, _json
+from pandaprobe_fake.stores.traces import row_dict as _row
+
+RUN_SCHEMA = """
+CREATE TABLE IF NOT EXISTS eval_runs (
+    seq              INTEGER PRIMARY KEY,
+    id               TEXT NOT NULL UNIQUE,
+    project_id       TEXT NOT NULL,
+    name             TEXT,
+    status           TEXT NOT NULL,
+    metric_names     TEXT NOT NULL,
+    total_targets    INTEGER NOT NULL,
+    evaluated_count  INTEGER NOT NULL DEFAULT 0,
+    failed_count     INTEGER NOT NULL DEFAULT 0,
+    created_at       INTEGER NOT NULL,
+    completed_at     INTEGER,
+    target_type      TEXT NOT NULL,
+    filters          TEXT NOT NULL DEFAULT '{}',
+    sampling_rate    REAL NOT NULL DEFAULT 1.0,
+    model            TEXT,
+    monitor_id       TEXT,
+    error_message    TEXT,
+    targets          TEXT NOT NULL DEFAULT '[]',
+    pairs            TEXT,
+    running_at       INTEGER,
+    due_at           INTEGER
+);
+CREATE INDEX IF NOT EXISTS ix_runs_project_type_created ON eval_runs (project_id, target_type, created_at);
+-- the runner's look-up of unfinished runs
+CREATE INDEX IF NOT EXISTS ix_runs_status ON eval_runs (status, due_at);
+"""
+
+# The run object's keys, in the order of the API's EvalRunResponse, then the runner's own.
+RUN_KEYS = ("id", "name", "status", "metric_names", "total_targets", "evaluated_count",
+            "failed_count", "created_at", "completed_at", "project_id", "target_type", "filters",
+            "sampling_rate", "model", "monitor_id", "error_message")
+RUN_COLUMNS = RUN_KEYS + ("targets", "pairs", "running_at", "due_at")
+RUN_JSON = ("metric_names", "filters", "targets", "pairs")
+UNFINISHED = ("PENDING", "RUNNING")
+
+
+class RunStore:
+    """The evaluation-run queries of store.Store."""
+
+    # `next_due` is asked before every request: once it has found no unfinished run it answers
+    # from memory until a run is added (a generation count bumped by create, load and reset).
+    _runs_generation = 0
+    _runs_idle_at = -1
+
+    def runs_changed(self) -> None:
+        self._runs_generation += 1
+
+    def _run(self, cur: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
+        return self._decode(_row(cur, row), RUN_JSON)
+
+    @staticmethod
+    def _insert_runs(conn: sqlite3.Connection, runs: Iterable[dict[str, Any]]) -> None:
+        rows = [[_json(run[c]) if c in RUN_JSON and not isinstance(run[c], str) and run[c] is not None
+                 else run[c] for c in RUN_COLUMNS] for run in runs]
+        conn.executemany(f"INSERT INTO eval_runs ({', '.join(RUN_COLUMNS)}) "
+                         f"VALUES ({', '.join('?' * len(RUN_COLUMNS))})", rows)
+
+    def create_run(self, run: dict[str, Any]) -> dict[str, Any]:
+        """Insert a run (every key of RUN_COLUMNS); returns it."""
+        with self.write() as conn:
+            self._insert_runs(conn, [run])
+        self.runs_changed()
+        return run
+
+    def get_run(self, project_id: str, run_id: str) -> dict[str, Any] | None:
+        with self.read() as conn:
+            cur = conn.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM eval_runs "
+                               f"WHERE id = ? AND project_id = ?", (run_id, project_id))
+            row = cur.fetchone()
+            return self._run(cur, row) if row else None
+
+    def list_runs(self, project_id: str, target_type: str, status: str | None, limit: int,
+                  offset: int) -> tuple[list[dict[str, Any]], int]:
+        """Newest first."""
+        where, params = "project_id = ? AND target_type = ?", [project_id, target_type]
+        if status is not None:
+            where += " AND status = ?"
+            params.append(status)
+        with self.read() as conn:
+            total = conn.execute(f"SELECT COUNT(*) FROM eval_runs WHERE {where}", params).fetchone()[0]
+            if offset >= total:
+                return [], total
+            cur = conn.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM eval_runs WHERE {where} "
+                               f"ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?",
+                               (*params, limit, offset))
+            return [self._run(cur, r) for r in cur.fetchall()], total
+
+    def delete_run(self, project_id: str, run_id: str, delete_scores: bool) -> bool:
+        """Remove a run; its trace scores go too (`delete_scores`) or stay without a run."""
+        with self.write() as conn:
+            cur = conn.execute("DELETE FROM eval_runs WHERE id = ? AND project_id = ?",
+                               (run_id, project_id))
+            if cur.rowcount == 0:
+                return False
+            if delete_scores:
+                conn.execute("DELETE FROM trace_scores WHERE project_id = ? AND eval_run_id = ?",
+                             (project_id, run_id))
+            else:
+                conn.execute("UPDATE trace_scores SET eval_run_id = NULL "
+                             "WHERE project_id = ? AND eval_run_id = ?", (project_id, run_id))
+            return True
+
+    def run_scores(self, project_id: str, run_id: str) -> list[dict[str, Any]]:
+        """The trace scores a run wrote, newest first (last target, last metric first)."""
+        from pandaprobe_fake.store import _SELECT, _score
+
+        with self.read() as conn:
+            rows = conn.execute(f"{_SELECT} WHERE project_id = ? AND eval_run_id = ? "
+                                f"ORDER BY created_at DESC, seq DESC", (project_id, run_id)).fetchall()
+        return [_score(r) for r in rows]
+
+    def failed_pairs(self, project_id: str, run_id: str) -> list[tuple[str, str]]:
+        """(trace id, metric) of a run's FAILED scores, in the order they were written."""
+        with self.read() as conn:
+            return [tuple(r) for r in conn.execute(
+                "SELECT trace_id, name FROM trace_scores WHERE project_id = ? AND eval_run_id = ? "
+                "AND status = 'FAILED' ORDER BY created_at, seq", (project_id, run_id))]
+
+    def matching_trace_ids(self, project_id: str, filters: dict[str, Any]) -> list[str]:
+        """The ids of the project's traces that match a run's filters, in insertion order."""
+        clauses, params = ["project_id = ?"], [project_id]
+        for key in ("status", "session_id", "user_id"):
+            if filters.get(key) is not None:
+                clauses.append(f"{key} = ?")
+                params.append(filters[key])
+        if filters.get("name") is not None:  # case-insensitive substring, % and _ literal
+            clauses.append("instr(py_lower(name), py_lower(?)) > 0")
+            params.append(filters["name"])
+        if filters.get("tags"):
+            clauses.append(f"EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE value IN "
+                           f"({', '.join('?' * len(filters['tags']))}))")
+            params.extend(filters["tags"])
+        if filters.get("date_from") is not None:
+            clauses.append("started_at >= ?")
+            params.append(filters["date_from"])
+        if filters.get("date_to") is not None:
+            clauses.append("started_at < ?")
+            params.append(filters["date_to"])
+        with self.read() as conn:
+            return [r[0] for r in conn.execute(
+                f"SELECT trace_id FROM traces WHERE {' AND '.join(clauses)} ORDER BY seq", params)]
+
+    def traces_with_spans(self, project_id: str, trace_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The traces of these ids that the project holds, each with its `spans` (by start)."""
+        found: dict[str, dict[str, Any]] = {}
+        with self.read() as conn:
+            for start in range(0, len(trace_ids), 500):
+                chunk = trace_ids[start:start + 500]
+                marks = ", ".join("?" * len(chunk))
+                cur = conn.execute(f"SELECT {', '.join(TRACE_COLUMNS)} FROM traces "
+                                   f"WHERE project_id = ? AND trace_id IN ({marks})", (project_id, *chunk))
+                for row in cur.fetchall():
+                    trace = self._decode(_row(cur, row), TRACE_JSON)
+                    trace["spans"] = []
+                    found[trace["trace_id"]] = trace
+                cur = conn.execute(f"SELECT {', '.join(SPAN_COLUMNS)} FROM spans WHERE project_id = ? "
+                                   f"AND trace_id IN ({marks}) ORDER BY started_at, seq",
+                                   (project_id, *chunk))
+                for row in cur.fetchall():
+                    span = self._decode(_row(cur, row), SPAN_JSON)
+                    found[span["trace_id"]]["spans"].append(span)
+        return found
+
+    # -- the runner's side ------------------------------------------------------------------
+
+    def next_due(self) -> int | None:
+        """The earliest fake-clock time at which an unfinished run moves on, or None."""
+        generation = self._runs_generation
+        if self._runs_idle_at == generation:
+            return None
+        with self.read() as conn:
+            row = conn.execute("SELECT MIN(CASE status WHEN 'PENDING' THEN running_at ELSE due_at END) "
+                               "FROM eval_runs WHERE status IN ('PENDING', 'RUNNING')").fetchone()
+        if row[0] is None:
+            self._runs_idle_at = generation
+        return row[0]
+
+    def unfinished_runs(self) -> list[dict[str, Any]]:
+        with self.read() as conn:
+            cur = conn.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM eval_runs "
+                               f"WHERE status IN ('PENDING', 'RUNNING') ORDER BY due_at, seq")
+            return [self._run(cur, r) for r in cur.fetchall()]
+
+    def mark_running(self, run_id: str) -> bool:
+        with self.write() as conn:
+            return conn.execute("UPDATE eval_runs SET status = 'RUNNING' "
+                                "WHERE id = ? AND status = 'PENDING'", (run_id,)).rowcount > 0
+
+    def finish_run(self, run_id: str, changes: dict[str, Any], scores: list[dict[str, Any]]) -> bool:
+        """Complete (or fail) an unfinished run with its scores, in one transaction; False when
+        the run is gone or already finished (another request finished it first)."""
+        with self.write() as conn:
+            row = conn.execute("SELECT project_id FROM eval_runs WHERE id = ? AND status IN "
+                               "('PENDING', 'RUNNING')", (run_id,)).fetchone()
+            if row is None:
+                return False
+            conn.execute("DELETE FROM trace_scores WHERE project_id = ? AND eval_run_id = ?",
+                         (row[0], run_id))
+            self._insert_scores(conn, scores)
+            assignments = ", ".join(f"{column} = ?" for column in changes)
+            conn.execute(f"UPDATE eval_runs SET {assignments} WHERE id = ?",
+                         (*changes.values(), run_id))
+            return True
+
+    def _first_taken_run_id(self, ids: list[str]) -> str | None:
+        with self.read() as conn:
+            for run_id in ids:
+                if conn.execute("SELECT 1 FROM eval_runs WHERE id = ?", (run_id,)).fetchone():
+                    return run_id
+        return None
+
+    def dump_runs(self, conn: sqlite3.Connection) -> list[dict[str, Any]]:
+        cur = conn.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM eval_runs ORDER BY created_at, seq")
+        return [self._run(cur, r) for r in cur.fetchall()]
