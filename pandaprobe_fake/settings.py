@@ -51,6 +51,7 @@ class Settings:
     scores: int | None = None
     journal_size: int = DEFAULT_JOURNAL_SIZE
     rate_limit: str | None = None
+    ingest_delay: int = 0  # ms on the fake's clock before a posted trace is readable
     control: bool = True
     store: Any = field(default=None, compare=False, repr=False)  # a ready Store (tests, bench)
 
@@ -141,7 +142,11 @@ def build_parser(prog: str = "pandaprobe-fake") -> _Parser:
     parser.add(m, "--journal-size", env="JOURNAL_SIZE", type=int, default=DEFAULT_JOURNAL_SIZE,
                metavar="N", help="requests kept in the /_fake/requests journal (default %(default)s; 0: none)")
     parser.add(m, "--rate-limit", env="RATE_LIMIT", metavar="SPEC",
-               help="emulate the hosted per-caller rate limit, e.g. 200/minute (default off)")
+               help="emulate the hosted per-caller rate limit: 'upstream' for the real server's "
+                    "per-route limits, or one limit for every route, e.g. 200/minute (default off)")
+    parser.add(m, "--ingest-delay", env="INGEST_DELAY", type=int, default=0, metavar="MS",
+               help="a posted trace is readable only MS milliseconds (on the fake's clock) after "
+                    "its POST, as behind the real server's worker queue (default 0: at once)")
     parser.add(m, "--no-control", env="NO_CONTROL", action="store_true",
                help="no /_fake/ control routes (and no journal or faults)")
     return parser
@@ -168,7 +173,10 @@ def parse_command_line(argv: Sequence[str] | None = None, prog: str = "pandaprob
         try:
             RateLimit(args.rate_limit)
         except ValueError:
-            parser.error(f"--rate-limit {args.rate_limit!r}: write it as COUNT/PERIOD, e.g. 200/minute")
+            parser.error(f"--rate-limit {args.rate_limit!r}: write 'upstream' or COUNT/PERIOD, "
+                         f"e.g. 200/minute")
+    if args.ingest_delay < 0:
+        parser.error("--ingest-delay must be 0 or more")
     if args.project is not None and not PROJECT_NAME.fullmatch(args.project):
         parser.error("--project: " + BAD_PROJECT_NAME.replace("X-Project-Name", "a project name"))
     database = None if args.mock or args.db == ":memory:" else (args.db or DEFAULT_DB)
@@ -177,4 +185,4 @@ def parse_command_line(argv: Sequence[str] | None = None, prog: str = "pandaprob
                     quiet=args.quiet, mock=args.mock, demo_data=args.mock or args.demo_data,
                     project=args.project or DEFAULT_PROJECT, seed=args.seed, scores=args.scores,
                     journal_size=args.journal_size, rate_limit=args.rate_limit,
-                    control=not args.no_control)
+                    ingest_delay=args.ingest_delay, control=not args.no_control)

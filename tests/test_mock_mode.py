@@ -275,7 +275,8 @@ def test_demo_data_joins_an_existing_empty_project(tmp_path):
     (["--project", "p"], "go with --mock or --demo-data"),
     (["--mock", "--scores", "-1"], "--scores must be 0 or more"),
     (["--journal-size", "-1"], "--journal-size must be 0 or more"),
-    (["--rate-limit", "lots"], "write it as COUNT/PERIOD"),
+    (["--rate-limit", "lots"], "write 'upstream' or COUNT/PERIOD"),
+    (["--ingest-delay", "-1"], "--ingest-delay must be 0 or more"),
     (["--mock", "--project", "no/slash"], "--project: a project name must start"),
 ])
 def test_command_line_errors(argv, message, capsys):
