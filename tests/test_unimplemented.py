@@ -99,3 +99,14 @@ def test_root_and_a_501_through_a_real_process(live_server_factory):
     assert requests.get(server.url + "/", timeout=5).json()["name"] == "PandaProbe"
     response = requests.get(server.url + "/organizations", timeout=5)
     assert response.status_code == 501 and "list_my_organizations_organizations_get" in response.json()["detail"]
+
+
+def test_the_501_says_why(client):
+    hosted = client.get("/organizations").get_json()["detail"]
+    assert hosted.endswith("belong to the hosted service; the fake scopes data by X-Project-Name "
+                           "or X-Project-ID alone.")
+    waiting = [p for m, p, _ in client.application.extensions["unimplemented"]
+               if m == "GET" and not p.startswith(unimplemented.HOSTED)]
+    for path in waiting:
+        detail = client.get(path.replace("{", "").replace("}", "")).get_json()["detail"]
+        assert detail.endswith("this version of the fake does not serve it yet.")

@@ -122,8 +122,16 @@ UPSTREAM_OPERATIONS: tuple[tuple[str, str, str | None], ...] = (
     ("GET", "/", "root__get"),
 )
 
-WHY = ("it is part of the hosted service (accounts, organizations, billing) or not built yet; "
-       "see docs/traces.md#not-implemented")
+# Paths of the hosted service's own business: the fake has no users, organizations or
+# billing, and scopes data by the project headers alone.
+HOSTED = ("/me", "/organizations", "/subscriptions", "/cli/", "/webhooks/")
+
+
+def why(path: str) -> str:
+    if path.startswith(HOSTED):
+        return ("accounts, organizations, projects, API keys, billing and CLI login belong to the "
+                "hosted service; the fake scopes data by X-Project-Name or X-Project-ID alone")
+    return "this version of the fake does not serve it yet"
 
 
 def routed(app: Flask) -> set[tuple[str, str]]:
@@ -139,7 +147,7 @@ def missing(app: Flask) -> list[tuple[str, str, str | None]]:
 
 
 def _view(method: str, path: str, operation_id: str | None):
-    detail = (f"pandaprobe-fake does not implement {method} {path} ({operation_id}): {WHY}.")
+    detail = f"pandaprobe-fake does not implement {method} {path} ({operation_id}): {why(path)}."
 
     @openapi.undocumented("an upstream operation the fake does not implement (a 501)")
     def not_implemented(**_values):
@@ -149,10 +157,12 @@ def _view(method: str, path: str, operation_id: str | None):
 
 
 def register(app: Flask) -> list[tuple[str, str, str | None]]:
-    """Add the 501 routes; returns the operations they stand for."""
+    """Add the 501 routes; returns the operations they stand for (also kept in
+    app.extensions["unimplemented"])."""
     added = missing(app)
     for method, path, operation_id in added:
         rule = re.sub(r"\{([^{}]+)\}", r"<\1>", path)
         app.add_url_rule(rule, endpoint=f"unimplemented.{operation_id or method + path}",
                          view_func=_view(method, path, operation_id), methods=[method])
+    app.extensions["unimplemented"] = added
     return added
