@@ -286,3 +286,46 @@ def test_the_first_trace_of_a_new_project_is_stored(client):
     response = client.post("/traces", json={"name": "first", "started_at": T0}, headers=headers)
     assert response.status_code == 202
     assert client.get(f"/traces/{response.get_json()['trace_id']}", headers=headers).status_code == 200
+
+
+# -- one write path: fixtures and demo data are stored by the same rules ------------------------------
+
+
+def test_fixtures_and_demo_data_go_through_the_same_write_path(client, api):
+    trace_id, span_id = str(uuid.uuid4()), str(uuid.uuid4())
+    document = {"projects": [{"name": "demo", "traces": [{
+        "trace_id": trace_id, "name": "fixture", "started_at": T0, "tags": ["b", "a", "b"],
+        "metadata": {"zz": 1, "a": 2},
+        "spans": [span(span_id=span_id, cost={"total": 2, "input": 1},
+                       token_usage={"prompt_tokens": "4", "completion_tokens": 1.5})]}]}]}
+    assert client.post("/_fake/fixtures", json=document).status_code == 201
+    trace = fetch(api, trace_id)
+    assert trace["tags"] == ["b", "a", "b"]  # a new trace: as sent
+    assert list(trace["metadata"]) == ["a", "zz"]
+    assert trace["spans"][0]["cost"] == {"input": 1.0, "total": 2.0}
+    assert (trace["total_tokens"], trace["total_cost"]) == (4, 2.0)
+    assert api.get("/traces").get_json()["items"][0]["total_tokens"] == 4
+    # a taken id is a conflict for a fixture (no merging), a repeated span id too
+    assert client.post("/_fake/fixtures", json=document).status_code == 409
+    twice = {"projects": [{"name": "demo", "traces": [{**document["projects"][0]["traces"][0],
+                                                        "trace_id": str(uuid.uuid4()),
+                                                        "spans": [span(span_id=span_id)] * 2}]}]}
+    assert client.post("/_fake/fixtures", json=twice).status_code == 409
+
+
+def test_demo_traces_carry_consistent_totals(tmp_path):
+    from pandaprobe_fake.app import create_app
+
+    app = create_app({"database": None, "mock": True, "demo_data": True, "seed": 3, "scores": 50})
+    try:
+        client = app.test_client()
+        items = client.get("/traces?limit=20").get_json()["items"]
+        assert items
+        for item in items:
+            detail = client.get(f"/traces/{item['trace_id']}").get_json()
+            usages = [s["token_usage"] or {} for s in detail["spans"]]
+            assert detail["total_tokens"] == item["total_tokens"] == sum(
+                u.get("prompt_tokens", 0) + u.get("completion_tokens", 0) for u in usages)
+            assert all(type(v) is float for s in detail["spans"] for v in (s["cost"] or {}).values())
+    finally:
+        app.extensions["store"].close()
