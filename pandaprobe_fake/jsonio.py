@@ -1,4 +1,5 @@
-"""Flask's JSON provider, writing JSON with orjson.
+"""JSON in and out: Flask's JSON provider, writing JSON with orjson; and `read_json`, the one
+place stored JSON is read back, in PostgreSQL's JSONB key order (`jsonb_ordered`).
 
 The fake's responses are written with `app.json.dumps` (compact, keys in the order given,
 non-ASCII as is).  orjson writes that same JSON about ten times faster than the standard

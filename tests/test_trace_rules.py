@@ -7,7 +7,6 @@ import sys
 import uuid
 
 import pytest
-import requests
 
 from conftest import SCORES, key_headers
 from test_traces import LLM_SPAN, errors, fetch, ingest
@@ -329,3 +328,20 @@ def test_demo_traces_carry_consistent_totals(tmp_path):
             assert all(type(v) is float for s in detail["spans"] for v in (s["cost"] or {}).values())
     finally:
         app.extensions["store"].close()
+
+
+def test_jsonb_ordering_unit():
+    from pandaprobe_fake.jsonio import jsonb_ordered, read_json
+
+    assert list(jsonb_ordered({"zz": 1, "a": 2, "bbb": 3, "B": 4})) == ["B", "a", "zz", "bbb"]
+    assert list(jsonb_ordered({"total": 1, "input": 2, "output": 3})) == ["input", "total", "output"]
+    assert jsonb_ordered([{"b": 1, "a": -0.0}, 3, "x"]) == [{"a": 0.0, "b": 1}, 3, "x"]
+    assert str(jsonb_ordered({"a": -0.0})["a"]) == "0.0" and jsonb_ordered(-0.0) == 0.0
+    deep = current = {}
+    for _ in range(5000):  # deeper than Python's recursion limit: ordered without recursion
+        current["z"], current["a"] = 1, {}
+        current = current["a"]
+    ordered = jsonb_ordered(deep)
+    assert list(ordered) == ["a", "z"] and list(ordered["a"]["a"]) == ["a", "z"]
+    assert read_json('{"big": 123456789012345678901234567890, "a": 1}') == {"a": 1, "big": 123456789012345678901234567890}
+    assert read_json(None) is None and read_json("{}") == {} and read_json("[2,1]") == [2, 1]
