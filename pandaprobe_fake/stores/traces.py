@@ -464,8 +464,9 @@ class TraceStore:
                 f"SELECT trace_id, tags FROM traces t WHERE project_id = :p AND {_VISIBLE} AND trace_id IN "
                 f"({', '.join(f':id{i}' for i in range(len(wanted)))})",
                 {"p": project_id, "now": now, **{f"id{i}": t for i, t in enumerate(wanted)}}).fetchall()
+            removed = set(remove)
             for trace_id, tags in rows:
-                kept = [tag for tag in read_json(tags) if tag not in set(remove)]
+                kept = [tag for tag in read_json(tags) if tag not in removed]
                 if add:
                     kept = _sorted_union(kept, add)
                 conn.execute("UPDATE traces SET tags = ?, updated_at = ? WHERE project_id = ? AND trace_id = ?",
