@@ -1,7 +1,7 @@
 """The field types of the fake's schemas: Marshmallow fields that read JSON and query-string
 values the way the real server (FastAPI + Pydantic) reads them, and refuse what it refuses in
 its words ("Field required", "Input should be a valid string", "Input should be a valid UUID,
-invalid length: found 3", ...); and the fields that write the store's values into responses.
+invalid length: expected length 32 for simple format, found 3", ...); and the fields that write the store's values into responses.
 
 schemas.py builds every request and response schema from these.  openapi.py says how each
 reads in OpenAPI (FIELD_TYPES).
@@ -9,7 +9,6 @@ reads in OpenAPI (FIELD_TYPES).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import uuid
@@ -20,6 +19,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields
 
 from pandaprobe_fake.clock import isoformat, to_micros
+from pandaprobe_fake.jsonio import read_json
 
 FIELD_REQUIRED = "Field required"
 NOT_AN_OBJECT = "Input should be a valid dictionary or object to extract fields from"
@@ -86,8 +86,14 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def _uuid_error(text: str) -> str:
-    """Why `text` is not a UUID, in the words of the parser behind the real server."""
+    """Why `text` is not a UUID, in the words of the parser behind the real server (the `uuid`
+    crate of its pydantic-core, whose messages newer releases shortened)."""
     raw = text.encode("utf-8")
+    # At the braced and urn lengths of a hyphenated UUID the parser reports on the inner text
+    # as if it were the whole input.
+    if (len(raw) == 38 and raw[:1] == b"{" and raw[-1:] == b"}") or (
+            len(raw) == 45 and raw.startswith(b"urn:uuid:")):
+        return _uuid_error(text[1:-1] if raw[:1] == b"{" else text[9:])
     if len(raw) >= 2 and raw[:1] == b"{" and raw[-1:] == b"}":
         body, offset, simple = raw[1:-1], 1, False
     elif raw.startswith(b"urn:uuid:"):
@@ -102,11 +108,12 @@ def _uuid_error(text: str) -> str:
             if hyphens < 4:
                 bounds.append(index)
             hyphens += 1
-        elif char not in _HEX:
-            return f"invalid character: found `{char}` at {index + offset}"
+        elif char not in _HEX:  # (the position counts bytes, from 1)
+            return ("invalid character: expected an optional prefix of `urn:uuid:` followed by "
+                    f"[0-9a-fA-F-], found `{char}` at {index + offset + 1}")
         index += len(char.encode("utf-8", "surrogatepass"))
     if hyphens == 0 and simple:
-        return f"invalid length: found {len(raw)}"
+        return f"invalid length: expected length 32 for simple format, found {len(raw)}"
     if hyphens != 4:
         return f"invalid group count: expected 5, found {hyphens + 1}"
     for group in range(4):
@@ -222,8 +229,15 @@ class JsonValue(fields.Field):
         return value
 
 
+# The real server's JSON parser reads an integer of more than 18 digits as a big integer,
+# which its `float` fields refuse ("Input should be a valid number").
+_LARGEST_FLOAT_INT = 999_999_999_999_999_999
+
+
 class NumberMap(fields.Field):
-    """A JSON object of numbers (`dict[str, float]`); numeric strings are read as numbers."""
+    """A JSON object of numbers (`dict[str, float]`), loaded as floats as the real server's
+    model holds them (`{"total": 1}` is stored and answered `{"total": 1.0}`); numeric
+    strings are read as numbers."""
 
     default_error_messages = {"null": "Input should be a valid dictionary"}
 
@@ -232,11 +246,12 @@ class NumberMap(fields.Field):
             raise ValidationError("Input should be a valid dictionary")
         out, errors = {}, {}
         for key, number in value.items():
-            if isinstance(number, bool) or not isinstance(number, (int, float, str)):
+            if isinstance(number, bool) or not isinstance(number, (int, float, str)) or (
+                    isinstance(number, int) and abs(number) > _LARGEST_FLOAT_INT):
                 errors[key] = ["Input should be a valid number"]
                 continue
             try:
-                out[key] = float(number) if isinstance(number, str) else number
+                out[key] = float(number)
             except ValueError:
                 errors[key] = ["Input should be a valid number, unable to parse string as a number"]
                 continue
@@ -430,9 +445,7 @@ class Timestamp(fields.Field):
 
 
 def _stored_object(value: Any) -> Any:
-    if value == "{}":  # most metadata: no need to parse it
-        return {}
-    return json.loads(value) if isinstance(value, str) else (value or {})
+    return read_json(value) if isinstance(value, str) else (value or {})
 
 
 class StoredJson(fields.Field):

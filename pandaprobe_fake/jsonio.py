@@ -1,4 +1,5 @@
-"""Flask's JSON provider, writing JSON with orjson.
+"""JSON in and out: Flask's JSON provider, writing JSON with orjson; and `read_json`, the one
+place stored JSON is read back, in PostgreSQL's JSONB key order (`jsonb_ordered`).
 
 The fake's responses are written with `app.json.dumps` (compact, keys in the order given,
 non-ASCII as is).  orjson writes that same JSON about ten times faster than the standard
@@ -11,6 +12,9 @@ standard library exactly as before.
 from __future__ import annotations
 
 from typing import Any
+
+import json
+import re
 
 import orjson
 from flask.json.provider import DefaultJSONProvider
@@ -26,3 +30,52 @@ class FastJSONProvider(DefaultJSONProvider):
         if self.compact:
             kwargs.setdefault("separators", (",", ":"))
         return super().dumps(obj, **kwargs)
+
+
+# -- stored JSON, read back as PostgreSQL's JSONB gives it -------------------------------------
+
+
+_LONG_NUMBER = re.compile(r"[0-9]{19}")
+
+
+def _jsonb_key(key: str) -> tuple[int, bytes]:
+    raw = key.encode("utf-8")
+    return len(raw), raw
+
+
+def jsonb_ordered(value: Any) -> Any:
+    """A JSON value as PostgreSQL's JSONB hands it back: object keys shorter first, equal
+    lengths bytewise, at every level (arrays keep their order); `-0.0` is `0.0`.  Iterative,
+    so that deep values cannot exhaust the stack."""
+    if isinstance(value, float):
+        return 0.0 if value == 0 else value
+    if not isinstance(value, (dict, list)):
+        return value
+    root: list[Any] = [value]
+    stack = [(root, 0)]
+    while stack:
+        holder, slot = stack.pop()
+        item = holder[slot]
+        if isinstance(item, dict):
+            ordered = {k: item[k] for k in sorted(item, key=_jsonb_key)}
+            holder[slot] = ordered
+            stack.extend((ordered, k) for k in ordered)
+        elif isinstance(item, list):
+            copied = list(item)
+            holder[slot] = copied
+            stack.extend((copied, i) for i in range(len(copied)))
+        elif isinstance(item, float) and item == 0:
+            holder[slot] = 0.0
+    return root[0]
+
+
+def read_json(text: str | None) -> Any:
+    """Stored JSON text -> its value, as the real server's database gives it back (see
+    jsonb_ordered).  The one place stored JSON is read back."""
+    if text is None:
+        return None
+    if text == "{}":
+        return {}
+    # orjson reads an integer beyond 64 bits as a float; the standard library keeps it exact
+    value = json.loads(text) if _LONG_NUMBER.search(text) else orjson.loads(text)
+    return jsonb_ordered(value)

@@ -231,7 +231,7 @@ def describe(op: Operation, name: str, path: str, method: str, scoped: bool,
         responses.setdefault(401, {"description": DESCRIPTIONS[401], "content": _content(problem)})
 
     out: dict[str, Any] = {
-        "tags": [op.tag],
+        "tags": [op.tag] if op.tag else [],
         "summary": op.summary or name.replace("_", " ").title(),
         "operationId": op.operation_id or _fastapi_operation_id(name, path, method),
     }

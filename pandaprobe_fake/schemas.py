@@ -14,7 +14,7 @@ import math
 import re
 from typing import Any, Mapping
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_dump, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validates_schema
 
 from pandaprobe_fake.fields import (BAD_PROJECT_NAME, COLUMN_LENGTH, PROJECT_NAME, FIELD_REQUIRED, NOT_A_LIST, NOT_AN_OBJECT, BodyDateTime, Choice, JsonObject,
                         JsonValue, ListBody, ListOf, NumberMap, QueryDateTime, QueryInt, QueryList,
@@ -31,9 +31,6 @@ SPAN_STATUSES = ("UNSET", "OK", "ERROR")
 TRACE_SORTS = ("started_at", "ended_at", "name", "latency", "status")
 SORT_ORDERS = ("asc", "desc")
 MAX_SPANS = 500
-# A PATCH may clear a trace's or span's field with null, but not these (the real server's
-# database refuses it, with a 500).
-CANNOT_CLEAR = "Value error, {} cannot be null: it is always set"
 
 class ApiValidationError(Exception):
     """A request that failed validation: the `errors` list of the real server's 422 body."""
@@ -267,12 +264,27 @@ class TraceCreateSchema(RequestSchema):
                    max_items=MAX_SPANS, load_default=list)
 
 
-class TraceUpdateSchema(RequestSchema):
-    """Body of PATCH /traces/{trace_id} (TraceUpdate).  Only the keys present are loaded:
-    null clears a field (metadata and tags to empty); name and status cannot be cleared."""
+class _PatchSchema(RequestSchema):
+    """A PATCH body: only the keys present are loaded.  `null` on a field that is never null
+    (NEVER_NULL) is ignored, as the real server ignores it; on any other field it clears."""
 
-    name = Text(max_length=512, error_messages={"null": CANNOT_CLEAR.format("name")})
-    status = Choice(TRACE_STATUSES, error_messages={"null": CANNOT_CLEAR.format("status")})
+    NEVER_NULL: tuple[str, ...] = ()
+
+    @post_load
+    def drop_ignored_nulls(self, data, **kwargs):
+        return {k: v for k, v in data.items() if not (v is None and k in self.NEVER_NULL)}
+
+
+class TraceUpdateSchema(_PatchSchema):
+    """Body of PATCH /traces/{trace_id} (TraceUpdate).  An empty name is a 422 (the real
+    server answers a 500 and changes nothing)."""
+
+    class Meta(RequestSchema.Meta):
+        title = "TraceUpdate"
+
+    NEVER_NULL = ("name", "status", "tags", "metadata")
+    name = Text(allow_none=True, min_length=1, max_length=512)
+    status = Choice(TRACE_STATUSES, allow_none=True)
     input = JsonValue()
     output = JsonValue()
     metadata = JsonObject(allow_none=True)
@@ -284,12 +296,16 @@ class TraceUpdateSchema(RequestSchema):
     release = Text(allow_none=True, max_length=255)
 
 
-class SpanUpdateSchema(RequestSchema):
+class SpanUpdateSchema(_PatchSchema):
     """Body of PATCH /traces/{trace_id}/spans/{span_id} (SpanUpdate), as TraceUpdateSchema."""
 
-    name = Text(max_length=512, error_messages={"null": CANNOT_CLEAR.format("name")})
-    kind = Choice(SPAN_KINDS, error_messages={"null": CANNOT_CLEAR.format("kind")})
-    status = Choice(SPAN_STATUSES, error_messages={"null": CANNOT_CLEAR.format("status")})
+    class Meta(RequestSchema.Meta):
+        title = "SpanUpdate"
+
+    NEVER_NULL = ("name", "kind", "status", "metadata")
+    name = Text(allow_none=True, min_length=1, max_length=512)
+    kind = Choice(SPAN_KINDS, allow_none=True)
+    status = Choice(SPAN_STATUSES, allow_none=True)
     input = JsonValue()
     output = JsonValue()
     model = Text(allow_none=True, max_length=255)
@@ -386,7 +402,14 @@ class ScoreDistributionItemSchema(Schema):
 
 
 def _elapsed_ms(start: int | None, end: int | None) -> float | None:
+    """A trace's latency as the real server's SQL gives it: exact milliseconds, as a float."""
     return None if start is None or end is None else (end - start) / 1000
+
+
+def _span_ms(start: int | None, end: int | None) -> float | None:
+    """A span's latency as the real server computes it in Python:
+    `timedelta.total_seconds() * 1000` (15.82678 s -> 15826.779999999999)."""
+    return None if start is None or end is None else (end - start) / 1_000_000 * 1000
 
 
 class SpanSchema(Schema):
@@ -418,8 +441,8 @@ class SpanSchema(Schema):
 
     @pre_dump
     def figures(self, span, **kwargs):
-        return {**span, "latency_ms": _elapsed_ms(span["started_at"], span["ended_at"]),
-                "time_to_first_token_ms": _elapsed_ms(span["started_at"], span["completion_start_time"])}
+        return {**span, "latency_ms": _span_ms(span["started_at"], span["ended_at"]),
+                "time_to_first_token_ms": _span_ms(span["started_at"], span["completion_start_time"])}
 
 
 class TraceSchema(Schema):

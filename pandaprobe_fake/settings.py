@@ -55,6 +55,7 @@ class Settings:
     scores: int | None = None
     journal_size: int = DEFAULT_JOURNAL_SIZE
     rate_limit: str | None = None
+    ingest_delay: int = 0  # ms on the fake's clock before a posted trace is readable
     control: bool = True
     judge: str = "simulated"
     judge_delay: float = DEFAULT_JUDGE_DELAY
@@ -116,7 +117,8 @@ def rate_limit(text: str) -> str:
     try:
         RateLimit(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: write it as COUNT/PERIOD, e.g. 200/minute") from None
+        raise argparse.ArgumentTypeError(f"{text!r}: write 'upstream' or COUNT/PERIOD, "
+                                         f"e.g. 200/minute") from None
     return text
 
 
@@ -210,7 +212,11 @@ def build_parser(prog: str = "pandaprobe-fake") -> _Parser:
     parser.add(m, "--journal-size", env="JOURNAL_SIZE", type=whole(0), default=DEFAULT_JOURNAL_SIZE,
                metavar="N", help="requests kept in the /_fake/requests journal (default %(default)s; 0: none)")
     parser.add(m, "--rate-limit", env="RATE_LIMIT", type=rate_limit, metavar="SPEC",
-               help="emulate the hosted per-caller rate limit, e.g. 200/minute (default off)")
+               help="emulate the hosted per-caller rate limit: 'upstream' for the real server's "
+                    "per-route limits, or one limit for every route, e.g. 200/minute (default off)")
+    parser.add(m, "--ingest-delay", env="INGEST_DELAY", type=whole(0), default=0, metavar="MS",
+               help="a posted trace is readable only MS milliseconds (on the fake's clock) after "
+                    "its POST, as behind the real server's worker queue (default 0: at once)")
     parser.add(m, "--no-control", env="NO_CONTROL", action="store_true",
                help="no /_fake/ control routes (and no journal or faults)")
     j = parser.add_argument_group("evaluation runs (see docs/evaluations.md)")
@@ -239,4 +245,5 @@ def parse_command_line(argv: Sequence[str] | None = None, prog: str = "pandaprob
                     quiet=args.quiet, mock=args.mock, demo_data=args.mock or args.demo_data,
                     project=args.project or DEFAULT_PROJECT, seed=args.seed, scores=args.scores,
                     journal_size=args.journal_size, rate_limit=args.rate_limit,
-                    control=not args.no_control, judge=args.judge, judge_delay=args.judge_delay)
+                    ingest_delay=args.ingest_delay, control=not args.no_control, judge=args.judge,
+                    judge_delay=args.judge_delay)

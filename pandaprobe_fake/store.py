@@ -9,7 +9,8 @@ for the writer).  An in-memory database is private to its connection, so it gets
 exactly one, shared by every thread behind a lock.
 
 Here: connections and transactions, projects, trace scores and their analytics, and the
-whole state (reset, dump, load).  Traces and spans: stores/traces.py, evaluation runs: stores/runs.py (mixins of Store).
+whole state (reset, dump, load).  Traces and spans: stores/traces.py and stores/trace_analytics.py;
+evaluation runs: stores/runs.py (mixins of Store).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from pandaprobe_fake.clock import Clock
 from pandaprobe_fake.stores.cache import COUNT, MISSING, PROJECT, StoreCache
 from pandaprobe_fake.stores.runs import RUN_SCHEMA, RunStore
 from pandaprobe_fake.stores.traces import SPAN_COLUMNS, SPAN_JSON, TRACE_COLUMNS, TRACE_JSON, TRACE_SCHEMA, TraceStore
-from pandaprobe_fake.stores.traces import _json
+from pandaprobe_fake.stores.trace_analytics import TraceAnalyticsStore
+from pandaprobe_fake.stores.traces import _json, register_functions
 from pandaprobe_fake.stores.traces import row_dict as _row
 
 SCHEMA = """
@@ -110,7 +112,7 @@ def _score(row: tuple) -> dict[str, Any]:
     return dict(zip(SCORE_COLUMNS, row))
 
 
-class Store(TraceStore, RunStore):
+class Store(TraceStore, TraceAnalyticsStore, RunStore):
     def __init__(self, path: str | None = None, clock: Clock | None = None) -> None:
         """`path` is a file name, or None (or ':memory:') for an in-memory database."""
         self.clock = clock or Clock()
@@ -125,6 +127,7 @@ class Store(TraceStore, RunStore):
             self._shared = self._open(":memory:")
         with self._connection() as conn:
             conn.executescript(SCHEMA)
+            self._migrate_traces(conn)
 
     # -- connections and transactions ------------------------------------------------
 
@@ -138,6 +141,7 @@ class Store(TraceStore, RunStore):
         conn.execute("PRAGMA foreign_keys = ON")
         conn.create_function("py_lower", 1, lambda t: t.lower() if isinstance(t, str) else t,
                              deterministic=True)
+        register_functions(conn)
         with self._all_lock:
             self._all.append(conn)
         return conn
@@ -518,7 +522,7 @@ class Store(TraceStore, RunStore):
                 traces[(trace["project_id"], trace["trace_id"])] = trace
                 project_of(trace["project_id"])["traces"].append(trace)
             cur = conn.execute(f"SELECT project_id, {', '.join(SPAN_COLUMNS)} FROM spans "
-                               f"ORDER BY started_at, seq")
+                               f"ORDER BY started_at, span_id")
             for row in cur.fetchall():
                 span = self._decode(_row(cur, row), SPAN_JSON)
                 traces[(span.pop("project_id"), span["trace_id"])]["spans"].append(span)

@@ -82,7 +82,7 @@ CASES = [
     ("trace NUL input", "POST", "/traces", b'{"name": "t", "started_at": "2026-01-01", "input": "\\u0000"}', JSON, 422),
     ("spans empty list", "POST", "/traces/{trace}/spans", b"[]", JSON, 422),
     ("spans an object", "POST", "/traces/{trace}/spans", b'{"name": "s"}', JSON, 422),
-    ("trace patch name null", "PATCH", "/traces/{trace}", b'{"name": null}', JSON, 422),
+    ("trace patch name empty", "PATCH", "/traces/{trace}", b'{"name": ""}', JSON, 422),
     ("trace list bad sort", "GET", "/traces?sort_by=latency;DROP", b"", {}, 422),
     ("span patch bad kind", "PATCH", "/traces/{trace}/spans/" + str(uuid.uuid4()), b'{"kind": "llm"}', JSON, 422),
     ("unknown route", "GET", "/evaluations/nothing", b"", {}, 404),

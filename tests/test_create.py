@@ -159,8 +159,8 @@ def test_null_reason_is_fine(api):
 
 
 @pytest.mark.parametrize("trace_id,message", [
-    ("abc", "invalid length: found 3"),
-    ("x", "invalid character: found `x` at 0"),
+    ("abc", "invalid length: expected length 32 for simple format, found 3"),
+    ("x", "invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `x` at 1"),
     ("123e4567-e89b-12d3-a456-42661417400", "invalid group length in group 4: expected 12, found 11"),
     ("123e4567-e89b-12d3-a456", "invalid group count: expected 5, found 4"),
 ])

@@ -61,7 +61,7 @@ def test_path_and_body_errors_come_together(api):
     response = api.patch(f"{SCORES}/abcd", json={"value": 3, "metadata": "x"})
     assert response.status_code == 422
     assert response.get_json()["errors"] == [
-        {"field": "path -> score_id", "message": "Input should be a valid UUID, invalid length: found 4"},
+        {"field": "path -> score_id", "message": "Input should be a valid UUID, invalid length: expected length 32 for simple format, found 4"},
         {"field": "value", "message": "Input should be a valid string"},
         {"field": "metadata", "message": "Input should be a valid dictionary"}]
 

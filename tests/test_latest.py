@@ -53,7 +53,7 @@ def test_malformed_trace_id_is_422(api):
     response = api.get(f"{SCORES}/not-a-uuid")
     assert response.status_code == 422
     assert response.get_json()["errors"] == [
-        {"field": "path -> trace_id", "message": "Input should be a valid UUID, invalid character: found `n` at 0"}]
+        {"field": "path -> trace_id", "message": "Input should be a valid UUID, invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1"}]
 
 
 def test_of_scores_made_at_the_same_instant_the_last_made_is_the_latest(api, clock):

@@ -275,8 +275,9 @@ def test_demo_data_joins_an_existing_empty_project(tmp_path):
     (["--project", "p"], "go with --mock or --demo-data"),
     (["--mock", "--scores", "-1"], "argument --scores: must be 0 or more"),
     (["--journal-size", "-1"], "argument --journal-size: must be 0 or more"),
-    (["--rate-limit", "lots"], "write it as COUNT/PERIOD"),
     (["--mock", "--project", "no/slash"], "argument --project: a project name must start"),
+    (["--rate-limit", "lots"], "write 'upstream' or COUNT/PERIOD"),
+    (["--ingest-delay", "-1"], "argument --ingest-delay: must be 0 or more"),
 ])
 def test_command_line_errors(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:

@@ -125,7 +125,7 @@ def test_malformed_score_id_is_422(api):
     response = api.patch(f"{SCORES}/123", json={})
     assert response.status_code == 422
     assert response.get_json()["errors"] == [
-        {"field": "path -> score_id", "message": "Input should be a valid UUID, invalid length: found 3"}]
+        {"field": "path -> score_id", "message": "Input should be a valid UUID, invalid length: expected length 32 for simple format, found 3"}]
 
 
 def test_patch_keeps_analytics_number_in_step(api):

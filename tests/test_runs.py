@@ -259,7 +259,7 @@ def test_batch_dedupes_and_lowercases_and_ignores_other_keys(rapi):
     ({"trace_ids": [], "metrics": ["coherence"]},
      [("trace_ids", "List should have at least 1 item after validation, not 0")]),
     ({"trace_ids": ["nope"], "metrics": ["coherence"]},
-     [("trace_ids -> 0", "Input should be a valid UUID, invalid character: found `n` at 0")]),
+     [("trace_ids -> 0", "Input should be a valid UUID, invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1")]),
 ])
 def test_batch_validation(rapi, body, expected):
     assert errors(rapi.post(RUNS + "/batch", json=body)) == expected
@@ -295,7 +295,7 @@ def test_get_unknown_and_other_projects_run_is_404(rapi, run_app):
     assert detail(other.get(f"{RUNS}/{run['id']}"), 404) == f"Eval run {run['id']} not found."
     missing = str(uuid.uuid4())
     assert detail(rapi.get(f"{RUNS}/{missing}"), 404) == f"Eval run {missing} not found."
-    assert errors(rapi.get(f"{RUNS}/nope")) == [("path -> run_id", "Input should be a valid UUID, invalid character: found `n` at 0")]
+    assert errors(rapi.get(f"{RUNS}/nope")) == [("path -> run_id", "Input should be a valid UUID, invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `n` at 1")]
     assert other.get(f"{RUNS}/{run['id']}/scores").get_json() == []
     assert other.get(RUNS).get_json()["total"] == 0
 

@@ -100,13 +100,15 @@ def test_second_post_merges(api):
                   {"name": "new span", "started_at": "2026-03-29T10:00:03Z"}])
     trace = fetch(api, trace_id)
     assert (trace["name"], trace["status"], trace["started_at"]) == ("second", "COMPLETED", "2026-03-29T09:00:00+00:00")
-    assert (trace["input"], trace["output"], trace["ended_at"]) == ({"a": 1}, {"o": 1}, "2026-03-29T10:00:05+00:00")
+    # input and output always take the new value, null (or absent) included (T1)
+    assert (trace["input"], trace["output"], trace["ended_at"]) == (None, None, "2026-03-29T10:00:05+00:00")
     assert (trace["session_id"], trace["user_id"], trace["environment"], trace["release"]) == ("s1", "u2", "dev", "r1")
     assert trace["metadata"] == {"a": 1, "b": 2, "c": 3}
     assert trace["tags"] == ["x", "y", "z"]
     renamed, new = trace["spans"]
     assert (renamed["name"], renamed["kind"], renamed["status"]) == ("renamed", "OTHER", "UNSET")
-    assert renamed["model"] == "gpt-x" and renamed["token_usage"] == LLM_SPAN["token_usage"]
+    assert renamed["model"] == "gpt-x"  # kept when the new one is null
+    assert (renamed["token_usage"], renamed["cost"], renamed["input"]) == (None, None, None)  # T1
     assert renamed["ended_at"] == "2026-03-29T10:00:02.400000+00:00" and renamed["error"] == "late error"
     assert renamed["metadata"] == {"k": "v", "k2": "v2"}
     assert new["name"] == "new span"
@@ -160,7 +162,7 @@ def test_ingest_validation(api):
                                          "spans": [{"name": "s"}, {"name": "t", "started_at": "never",
                                                                    "kind": "llm", "cost": {"total": "x"}}]})
     assert errors(response) == [
-        {"field": "trace_id", "message": "Input should be a valid UUID, invalid character: found `x` at 0"},
+        {"field": "trace_id", "message": "Input should be a valid UUID, invalid character: expected an optional prefix of `urn:uuid:` followed by [0-9a-fA-F-], found `x` at 1"},
         {"field": "name", "message": "String should have at least 1 character"},
         {"field": "status", "message": "Input should be 'PENDING', 'RUNNING', 'COMPLETED' or 'ERROR'"},
         {"field": "metadata", "message": "Input should be a valid dictionary"},
@@ -200,9 +202,12 @@ def test_patch_trace(api):
     assert (trace["name"], trace["status"], trace["tags"], trace["ended_at"]) == ("renamed", "ERROR", ["y"], None)
     assert trace["output"] == {"o": 1} and len(trace["spans"]) == 1
     assert fetch(api, trace_id) == trace
+    # null clears output; on metadata and tags (never null) it is ignored (P1-P3)
     cleared = api.patch(f"/traces/{trace_id}", json={"output": None, "metadata": None, "tags": None}).get_json()
-    assert (cleared["output"], cleared["metadata"], cleared["tags"]) == (None, {}, [])
+    assert (cleared["output"], cleared["metadata"], cleared["tags"]) == (None, {"a": 1, "b": 2}, ["y"])
     assert api.patch(f"/traces/{trace_id}", json={}).get_json() == cleared
+    # tags replace the stored list exactly as sent: order and duplicates kept
+    assert api.patch(f"/traces/{trace_id}", json={"tags": ["b", "a", "b"]}).get_json()["tags"] == ["b", "a", "b"]
 
 
 def test_patch_trace_errors(api):
@@ -211,10 +216,17 @@ def test_patch_trace_errors(api):
     assert response.status_code == 404
     assert response.get_json() == {"detail": f"Trace {missing} not found."}
     trace_id = ingest(api)
-    assert errors(api.patch(f"/traces/{trace_id}", json={"name": None, "status": None, "tags": "x"})) == [
-        {"field": "name", "message": "Value error, name cannot be null: it is always set"},
-        {"field": "status", "message": "Value error, status cannot be null: it is always set"},
+    assert errors(api.patch(f"/traces/{trace_id}", json={"name": "", "status": None, "tags": "x"})) == [
+        {"field": "name", "message": "String should have at least 1 character"},  # a 500 upstream (P4)
         {"field": "tags", "message": "Input should be a valid list"}]
+    assert errors(api.patch(f"/traces/{missing}", json={"name": ""}))[0]["field"] == "name"  # before the lookup
+    ignored = api.patch(f"/traces/{trace_id}", json={"name": None, "status": None})
+    assert ignored.status_code == 200 and (ignored.get_json()["name"], ignored.get_json()["status"]) == (
+        "agent", "COMPLETED")
+    assert api.patch(f"/traces/{trace_id}", json={"name": "n" * 512}).status_code == 200
+    assert errors(api.patch(f"/traces/{trace_id}", json={"name": "n" * 513})) == [
+        {"field": "name", "message": "String should have at most 512 characters"}]
+    assert api.patch(f"/traces/{trace_id}", json={"name": "agent"}).status_code == 200
     assert errors(api.patch(f"/traces/{trace_id}", json={"status": "done"})) == [
         {"field": "status", "message": "Input should be 'PENDING', 'RUNNING', 'COMPLETED' or 'ERROR'"}]
     assert errors(api.patch(f"/traces/{trace_id}", data=b"", content_type="application/json")) == [
@@ -246,14 +258,20 @@ def test_patch_span_errors(api):
     response = api.patch(f"/traces/{trace_id}/spans/{missing}", json={"name": "x"})
     assert response.status_code == 404
     assert response.get_json() == {"detail": f"Span {missing} not found on trace {trace_id}."}
-    other_trace = str(uuid.uuid4())
-    response = api.patch(f"/traces/{other_trace}/spans/{LLM_SPAN['span_id']}", json={})
+    unknown_trace = str(uuid.uuid4())  # P5: an unknown trace reads as an unknown span
+    response = api.patch(f"/traces/{unknown_trace}/spans/{LLM_SPAN['span_id']}", json={})
     assert response.status_code == 404
-    assert response.get_json() == {"detail": f"Trace {other_trace} not found."}
-    response = api.patch(f"/traces/{trace_id}/spans/bad", json={"kind": None})
+    assert response.get_json() == {"detail": f"Span {LLM_SPAN['span_id']} not found on trace {unknown_trace}."}
+    response = api.patch(f"/traces/{trace_id}/spans/bad", json={"name": ""})
     assert errors(response) == [
-        {"field": "path -> span_id", "message": "Input should be a valid UUID, invalid length: found 3"},
-        {"field": "kind", "message": "Value error, kind cannot be null: it is always set"}]
+        {"field": "path -> span_id", "message": "Input should be a valid UUID, invalid length: expected length 32 for simple format, found 3"},
+        {"field": "name", "message": "String should have at least 1 character"}]
+    kept = api.patch(f"/traces/{trace_id}/spans/{LLM_SPAN['span_id']}",
+                     json={"name": None, "kind": None, "status": None, "metadata": None, "model": None})
+    assert kept.status_code == 200
+    span = kept.get_json()
+    assert (span["name"], span["kind"], span["status"], span["metadata"], span["model"]) == (
+        "llm-call", "LLM", "OK", {"k": "v"}, None)
 
 
 def test_get_trace_errors(api):

@@ -89,8 +89,8 @@ def seeded(api, app, clock):
 # -- the way in ---------------------------------------------------------------------------------
 
 
-def test_root_redirects_to_the_page_and_neither_needs_credentials(client):
-    response = client.get("/")
+def test_root_redirects_a_browser_to_the_page_and_neither_needs_credentials(client):
+    response = client.get("/", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/ui")
     text = page(client)

@@ -1,8 +1,8 @@
-"""The routes about the server itself: `GET /health`."""
+"""The routes about the server itself: `GET /` and `GET /health`."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, redirect, request, url_for
 
 from pandaprobe_fake import UPSTREAM_VERSION, schemas
 from pandaprobe_fake.clock import isoformat
@@ -17,3 +17,19 @@ def health_check():
     return json_response(schemas.health.dump({
         "status": "healthy", "version": UPSTREAM_VERSION, "environment": "fake",
         "timestamp": isoformat(store().clock.now())}))
+
+
+ROOT_ANSWER = {"type": "object", "additionalProperties": True}
+
+
+@blueprint.get("/")
+@endpoint(None, responses={200: ROOT_ANSWER}, scoped=False)
+def root():
+    """Root endpoint with basic API information.
+
+    The real server's JSON to API clients; a browser (asking for HTML first) is sent on to
+    the demo page, /ui."""
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+        return redirect(url_for("ui.scores_page"))
+    return json_response({"name": "PandaProbe", "version": UPSTREAM_VERSION, "status": "healthy",
+                          "docs": "/docs", "scalar": "/scalar"})

@@ -1,5 +1,6 @@
 """Traces and their spans: `/traces` (ingest as an upsert, list, read, edit, delete) and
-`/traces/{trace_id}/spans` (add, edit)."""
+`/traces/{trace_id}/spans` (add, edit).  The analytics, users and batch routes under
+`/traces/...`: api/trace_analytics.py.  What each answers: docs/traces.md."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask import Blueprint, Response
 
 from pandaprobe_fake import schemas
 from pandaprobe_fake.api.evaluations.trace_scores import trace_not_found
-from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, store
+from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, settings, store
 
 blueprint = Blueprint("traces", __name__)
 TRACES = "/traces"
@@ -26,7 +27,7 @@ def stored_trace(project_id: str, trace_id: str) -> Response:
 @blueprint.post(TRACES)
 @endpoint("traces", body=schemas.trace_create, responses={202: schemas.trace_accepted})
 def ingest_trace(project_id: str, body: dict[str, Any]):
-    trace_id = store().upsert_trace(project_id, body)
+    trace_id = store().upsert_trace(project_id, body, delay_us=settings().ingest_delay * 1000)
     return json_response(schemas.trace_accepted.dump(
         {"trace_id": trace_id, "task_id": str(uuid.uuid4())}), 202)
 
@@ -80,8 +81,6 @@ def add_spans(project_id: str, path: dict[str, Any], body: list[dict[str, Any]])
 @endpoint("traces", path=schemas.span_path, body=schemas.span_update,
           responses={200: schemas.span, 404: schemas.error})
 def update_span(project_id: str, path: dict[str, Any], body: dict[str, Any]):
-    if not store().trace_exists(project_id, path["trace_id"]):
-        raise trace_not_found(path["trace_id"])
     span = store().update_span(project_id, path["trace_id"], path["span_id"], body)
     if span is None:
         raise ApiError(404, f"Span {path['span_id']} not found on trace {path['trace_id']}.")

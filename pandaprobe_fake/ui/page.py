@@ -1,6 +1,6 @@
 """The demo page: see, chart and annotate a project's trace scores in the browser.
 
-    /                    redirects to /ui
+    /                    a browser is redirected here (api/meta.py; API clients get JSON)
     /ui                  scores table (the list route's filters, pagination, inline edit)
                          and charts per metric (summary, trend, distribution)
     /ui/traces/<id>      a trace, its spans as an indented timeline, its latest scores
@@ -171,12 +171,6 @@ def helpers() -> dict[str, Any]:
 
 
 # -- the views ------------------------------------------------------------------------------------
-
-
-@blueprint.get("/")
-@openapi.undocumented("the HTML demo page, not part of the API")
-def root():
-    return redirect(url_for("ui.scores_page"))
 
 
 @blueprint.post("/ui/key")
