@@ -1,0 +1,213 @@
+"""Sessions, read from the traces table: a session is not stored, it is the set of a project's
+traces that share a non-null `session_id` (the /sessions routes).
+
+`SessionStore` is a mixin of store.Store, like stores/traces.py: plain dicts in and out, times
+as integer microseconds.  The session queries read the index ix_traces_project_session, which
+holds every column the aggregates need, so that listing the sessions of 100,000 traces is one
+pass over that index.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+SESSION_SCHEMA = """
+-- the sessions of a project, grouped in index order, with the columns of their aggregates
+CREATE INDEX IF NOT EXISTS ix_traces_project_session
+    ON traces (project_id, session_id, started_at, ended_at, status, created_at)
+    WHERE session_id IS NOT NULL;
+"""
+
+_DAY = 86_400_000_000
+_HOUR = 3_600_000_000
+
+
+def bucket_sql(column: str, granularity: str) -> str:
+    """SQL for `column` (microseconds) truncated to the start of its UTC hour, day or ISO week
+    (Monday 00:00; 1970-01-01, day 0, was a Thursday)."""
+    day = f"({column} - ((({column} % {_DAY}) + {_DAY}) % {_DAY}))"
+    if granularity == "hour":
+        return f"({column} - ((({column} % {_HOUR}) + {_HOUR}) % {_HOUR}))"
+    if granularity == "day":
+        return day
+    return f"((({day} / {_DAY}) - ((({day} / {_DAY}) % 7 + 10) % 7)) * {_DAY})"
+
+
+# Sort keys of the session list, on the aggregate columns of _GROUPED.
+_SESSION_SORTS = {"recent": "recent", "trace_count": "trace_count", "latency": "total_latency_ms",
+                  "cost": "total_cost"}
+
+
+def _trace_filters(filters: dict[str, Any], alias: str = "t") -> tuple[list[str], list[Any]]:
+    """The trace-selecting filters of GET /sessions as SQL conditions on `alias`."""
+    clauses, params = [], []
+    if filters.get("user_id") is not None:
+        clauses.append(f"{alias}.user_id = ?")
+        params.append(filters["user_id"])
+    if filters.get("tags"):
+        clauses.append(f"EXISTS (SELECT 1 FROM json_each({alias}.tags) WHERE value IN "
+                       f"({', '.join('?' * len(filters['tags']))}))")
+        params.extend(filters["tags"])
+    if filters.get("started_after") is not None:
+        clauses.append(f"{alias}.started_at >= ?")
+        params.append(filters["started_after"])
+    if filters.get("started_before") is not None:
+        clauses.append(f"{alias}.started_at < ?")
+        params.append(filters["started_before"])
+    if filters.get("query"):  # case-insensitive substring, every character literal
+        clauses.append(f"instr(py_lower({alias}.session_id), py_lower(?)) > 0")
+        params.append(filters["query"])
+    return clauses, params
+
+
+class SessionStore:
+    """The session queries of store.Store."""
+
+    def list_sessions(self, project_id: str, filters: dict[str, Any], sort_by: str,
+                      sort_order: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """GET /sessions: the filters select traces, every aggregate is over those traces;
+        `has_error` then keeps sessions with (or without) an ERROR trace among them."""
+        clauses, params = _trace_filters(filters)
+        where = " AND ".join(["t.project_id = ?", "t.session_id IS NOT NULL", *clauses])
+        params = [project_id, *params]
+        having = ""
+        if filters.get("has_error") is not None:
+            having = " HAVING has_error = ?"
+            params.append(1 if filters["has_error"] else 0)
+        cost = ""
+        if sort_by == "cost":  # only this sort needs the spans of every session
+            cost = (", SUM((SELECT COALESCE(SUM(s.cost_total), 0.0) FROM spans s"
+                    " WHERE s.project_id = t.project_id AND s.trace_id = t.trace_id)) AS total_cost")
+        direction = "DESC NULLS FIRST" if sort_order == "desc" else "ASC NULLS LAST"
+        sql = (f"SELECT session_id, trace_count, first_trace_at, last_trace_at, total_latency_ms,"
+               f" has_error, COUNT(*) OVER () AS total FROM ("
+               f"SELECT t.session_id AS session_id, COUNT(*) AS trace_count,"
+               f" MIN(t.started_at) AS first_trace_at, MAX(t.ended_at) AS last_trace_at,"
+               f" SUM(t.ended_at - t.started_at) / 1000.0 AS total_latency_ms,"
+               f" MAX(t.status = 'ERROR') AS has_error, MAX(t.created_at) AS recent{cost}"
+               f" FROM traces t INDEXED BY ix_traces_project_session WHERE {where}"
+               f" GROUP BY t.session_id{having})"
+               f" ORDER BY {_SESSION_SORTS[sort_by]} {direction}, session_id"
+               f" LIMIT ? OFFSET ?")
+        with self.read() as conn:
+            rows = conn.execute(sql, (*params, limit, offset)).fetchall()
+            if rows:
+                total = rows[0][6]
+            elif offset:
+                total = conn.execute(f"SELECT COUNT(*) FROM (SELECT t.session_id,"
+                                     f" MAX(t.status = 'ERROR') AS has_error FROM traces t"
+                                     f" WHERE {where} GROUP BY t.session_id{having})",
+                                     params).fetchone()[0]
+            else:
+                total = 0
+            items = [{"session_id": r[0], "trace_count": r[1], "first_trace_at": r[2],
+                      "last_trace_at": r[3], "total_latency_ms": r[4], "has_error": bool(r[5])}
+                     for r in rows]
+            self._session_details(conn, project_id, items, filters)
+        return items, total
+
+    def _session_details(self, conn: sqlite3.Connection, project_id: str,
+                         items: list[dict[str, Any]], filters: dict[str, Any]) -> None:
+        """Fill in user_id, tags and the span figures of a page of sessions, over the traces
+        the filters select."""
+        if not items:
+            return
+        clauses, params = _trace_filters(filters)
+        ids = [item["session_id"] for item in items]
+        where = " AND ".join([
+            "t.project_id = ?", f"t.session_id IN ({', '.join('?' * len(ids))})", *clauses])
+        rows = conn.execute(
+            f"SELECT t.session_id, t.user_id, t.started_at, t.tags,"
+            f" (SELECT COUNT(*) FROM spans s WHERE s.project_id = t.project_id AND s.trace_id = t.trace_id),"
+            f" (SELECT COALESCE(SUM(s.tokens), 0) FROM spans s"
+            f"  WHERE s.project_id = t.project_id AND s.trace_id = t.trace_id),"
+            f" (SELECT COALESCE(SUM(s.cost_total), 0.0) FROM spans s"
+            f"  WHERE s.project_id = t.project_id AND s.trace_id = t.trace_id)"
+            f" FROM traces t WHERE {where} ORDER BY t.started_at, t.seq",
+            (project_id, *ids, *params)).fetchall()
+        by_id = {item["session_id"]: item for item in items}
+        for item in items:
+            item.update(user_id=None, tags=set(), total_span_count=0, total_tokens=0, total_cost=0.0)
+        for session_id, user_id, _, tags, spans, tokens, cost in rows:
+            item = by_id[session_id]
+            if item["user_id"] is None and user_id is not None:
+                item["user_id"] = user_id  # of the earliest-started trace that has one
+            item["tags"].update(json.loads(tags))
+            item["total_span_count"] += spans
+            item["total_tokens"] += tokens
+            item["total_cost"] += cost
+        for item in items:
+            item["tags"] = sorted(item["tags"])
+
+    def get_session(self, project_id: str, session_id: str, limit: int,
+                    offset: int) -> dict[str, Any] | None:
+        """GET /sessions/{id}: the summary over all the session's traces, and a page of its
+        traces (full, with spans and totals) by start time; None if it has no trace."""
+        with self.read() as conn:
+            row = conn.execute(
+                "SELECT COUNT(*), MIN(started_at), MAX(ended_at),"
+                " SUM(ended_at - started_at) / 1000.0, MAX(status = 'ERROR')"
+                " FROM traces INDEXED BY ix_traces_project_session"
+                " WHERE project_id = ? AND session_id = ?", (project_id, session_id)).fetchone()
+            if not row[0]:
+                return None
+            session = {"session_id": session_id, "trace_count": row[0], "first_trace_at": row[1],
+                       "last_trace_at": row[2], "total_latency_ms": row[3], "has_error": bool(row[4])}
+            self._session_details(conn, project_id, [session], {})
+            trace_ids = [r[0] for r in conn.execute(
+                "SELECT trace_id FROM traces WHERE project_id = ? AND session_id = ?"
+                " ORDER BY started_at, seq LIMIT ? OFFSET ?",
+                (project_id, session_id, limit, offset)).fetchall()]
+        session["traces"] = [t for t in (self.get_trace(project_id, i) for i in trace_ids) if t]
+        return session
+
+    def delete_session(self, project_id: str, session_id: str) -> int:
+        """Delete every trace of the session (spans and trace scores with them); the number of
+        traces deleted.  The session's session scores stay."""
+        with self.write(known=True) as conn:
+            ids = [r[0] for r in conn.execute(
+                "SELECT trace_id FROM traces WHERE project_id = ? AND session_id = ?",
+                (project_id, session_id)).fetchall()]
+            if not ids:
+                return 0
+            gone = 0
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ", ".join("?" * len(chunk))
+                conn.execute(f"DELETE FROM spans WHERE project_id = ? AND trace_id IN ({marks})",
+                             (project_id, *chunk))
+                gone += conn.execute(
+                    f"DELETE FROM trace_scores WHERE project_id = ? AND trace_id IN ({marks})",
+                    (project_id, *chunk)).rowcount
+                conn.execute(f"DELETE FROM traces WHERE project_id = ? AND trace_id IN ({marks})",
+                             (project_id, *chunk))
+            self._counted(project_id, -gone)
+        return len(ids)
+
+    def session_analytics(self, project_id: str, started_after: int, started_before: int,
+                          granularity: str) -> list[dict[str, Any]]:
+        """GET /sessions/analytics: sessions of the window's traces, bucketed by their first
+        start, with the average trace count and duration (ms) per bucket."""
+        with self.read() as conn:
+            rows = conn.execute(
+                f"SELECT {bucket_sql('first', granularity)} AS bucket, COUNT(*), AVG(traces),"
+                f" AVG(duration) FROM ("
+                f"SELECT MIN(started_at) AS first, COUNT(*) * 1.0 AS traces,"
+                f" SUM(ended_at - started_at) / 1000.0 AS duration"
+                f" FROM traces INDEXED BY ix_traces_project_session"
+                f" WHERE project_id = ? AND session_id IS NOT NULL"
+                f" AND started_at >= ? AND started_at < ? GROUP BY session_id)"
+                f" GROUP BY bucket ORDER BY bucket",
+                (project_id, started_after, started_before)).fetchall()
+        return [{"bucket": b, "session_count": n, "avg_traces_per_session": avg_traces,
+                 "avg_session_duration_ms": avg_duration} for b, n, avg_traces, avg_duration in rows]
+
+    def session_ids(self, project_id: str) -> list[str]:
+        """Every session id of the project (sorted)."""
+        with self.read() as conn:
+            return [r[0] for r in conn.execute(
+                "SELECT DISTINCT session_id FROM traces INDEXED BY ix_traces_project_session"
+                " WHERE project_id = ? AND session_id IS NOT NULL ORDER BY session_id",
+                (project_id,)).fetchall()]
