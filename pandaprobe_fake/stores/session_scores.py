@@ -42,6 +42,9 @@ CREATE INDEX IF NOT EXISTS ix_session_scores_project_session
 -- summary, trend, distribution and comparison, from the index alone
 CREATE INDEX IF NOT EXISTS ix_session_scores_analytics
     ON session_scores (project_id, name, status, data_type, num, created_at);
+-- the newest score of each session for a metric (comparison), in index order
+CREATE INDEX IF NOT EXISTS ix_session_scores_latest
+    ON session_scores (project_id, name, status, data_type, session_id, created_at, num, eval_run_id);
 -- the scores of a run
 CREATE INDEX IF NOT EXISTS ix_session_scores_run
     ON session_scores (project_id, eval_run_id);
@@ -167,13 +170,15 @@ class SessionScoreStore:
         last), then session id."""
         direction = "DESC" if descending else "ASC"
         with self.read() as conn:
+            # SQLite's bare columns beside MAX(): the other columns come from the newest row of
+            # each session, read in ix_session_scores_latest's order, with no window to sort.
             rows = conn.execute(
                 f"SELECT session_id, num, created_at, eval_run_id, COUNT(*) OVER () FROM ("
-                f"SELECT session_id, num, created_at, eval_run_id, ROW_NUMBER() OVER ("
-                f"PARTITION BY session_id ORDER BY created_at DESC, seq DESC) AS rn"
-                f" FROM session_scores WHERE project_id = ? AND name = ?"
-                f" AND status = 'SUCCESS' AND data_type = 'NUMERIC')"
-                f" WHERE rn = 1 ORDER BY num IS NULL, num {direction}, session_id LIMIT ? OFFSET ?",
+                f"SELECT session_id, num, MAX(created_at) AS created_at, eval_run_id"
+                f" FROM session_scores INDEXED BY ix_session_scores_latest"
+                f" WHERE project_id = ? AND name = ? AND status = 'SUCCESS' AND data_type = 'NUMERIC'"
+                f" GROUP BY session_id)"
+                f" ORDER BY num IS NULL, num {direction}, session_id LIMIT ? OFFSET ?",
                 (project_id, metric_name, limit, offset)).fetchall()
             if rows:
                 total = rows[0][4]

@@ -18,6 +18,10 @@ SESSION_SCHEMA = """
 CREATE INDEX IF NOT EXISTS ix_traces_project_session
     ON traces (project_id, session_id, started_at, ended_at, status, created_at)
     WHERE session_id IS NOT NULL;
+-- the traces of sessions, newest ingestion first (the default `recent` order)
+CREATE INDEX IF NOT EXISTS ix_traces_project_ingested
+    ON traces (project_id, created_at, session_id)
+    WHERE session_id IS NOT NULL;
 """
 
 _DAY = 86_400_000_000
@@ -35,9 +39,15 @@ def bucket_sql(column: str, granularity: str) -> str:
     return f"((({day} / {_DAY}) - ((({day} / {_DAY}) % 7 + 10) % 7)) * {_DAY})"
 
 
-# Sort keys of the session list, on the aggregate columns of _GROUPED.
-_SESSION_SORTS = {"recent": "recent", "trace_count": "trace_count", "latency": "total_latency_ms",
-                  "cost": "total_cost"}
+# Sort keys of the session list, as aggregates over a session's selected traces (`recent`: the
+# newest ingestion time; `cost` alone needs the spans of every session).
+_SORT_KEYS = {
+    "recent": "MAX(t.created_at)",
+    "trace_count": "COUNT(*)",
+    "latency": "SUM(t.ended_at - t.started_at)",
+    "cost": "SUM((SELECT COALESCE(SUM(s.cost_total), 0.0) FROM spans s"
+            " WHERE s.project_id = t.project_id AND s.trace_id = t.trace_id))",
+}
 
 
 def _trace_filters(filters: dict[str, Any], alias: str = "t") -> tuple[list[str], list[Any]]:
@@ -69,43 +79,82 @@ class SessionStore:
                       sort_order: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
         """GET /sessions: the filters select traces, every aggregate is over those traces;
         `has_error` then keeps sessions with (or without) an ERROR trace among them."""
+        if sort_by == "recent" and sort_order == "desc" and not any(
+                filters.get(key) not in (None, [], "") for key in
+                ("user_id", "tags", "started_after", "started_before", "query", "has_error")):
+            return self._recent_sessions(project_id, limit, offset)
         clauses, params = _trace_filters(filters)
         where = " AND ".join(["t.project_id = ?", "t.session_id IS NOT NULL", *clauses])
         params = [project_id, *params]
         having = ""
         if filters.get("has_error") is not None:
-            having = " HAVING has_error = ?"
+            having = " HAVING MAX(t.status = 'ERROR') = ?"
             params.append(1 if filters["has_error"] else 0)
-        cost = ""
-        if sort_by == "cost":  # only this sort needs the spans of every session
-            cost = (", SUM((SELECT COALESCE(SUM(s.cost_total), 0.0) FROM spans s"
-                    " WHERE s.project_id = t.project_id AND s.trace_id = t.trace_id)) AS total_cost")
+        # One pass computes the sort key alone (each aggregate costs a pass's worth); the
+        # page's sessions then get their aggregates from the index, by id.
         direction = "DESC NULLS FIRST" if sort_order == "desc" else "ASC NULLS LAST"
-        sql = (f"SELECT session_id, trace_count, first_trace_at, last_trace_at, total_latency_ms,"
-               f" has_error, COUNT(*) OVER () AS total FROM ("
-               f"SELECT t.session_id AS session_id, COUNT(*) AS trace_count,"
-               f" MIN(t.started_at) AS first_trace_at, MAX(t.ended_at) AS last_trace_at,"
-               f" SUM(t.ended_at - t.started_at) / 1000.0 AS total_latency_ms,"
-               f" MAX(t.status = 'ERROR') AS has_error, MAX(t.created_at) AS recent{cost}"
-               f" FROM traces t INDEXED BY ix_traces_project_session WHERE {where}"
-               f" GROUP BY t.session_id{having})"
-               f" ORDER BY {_SESSION_SORTS[sort_by]} {direction}, session_id"
-               f" LIMIT ? OFFSET ?")
+        grouped = (f"FROM traces t INDEXED BY ix_traces_project_session WHERE {where}"
+                   f" GROUP BY t.session_id{having}")
         with self.read() as conn:
-            rows = conn.execute(sql, (*params, limit, offset)).fetchall()
-            if rows:
-                total = rows[0][6]
-            elif offset:
-                total = conn.execute(f"SELECT COUNT(*) FROM (SELECT t.session_id,"
-                                     f" MAX(t.status = 'ERROR') AS has_error FROM traces t"
-                                     f" WHERE {where} GROUP BY t.session_id{having})",
-                                     params).fetchone()[0]
+            page = [r[0] for r in conn.execute(
+                f"SELECT t.session_id, {_SORT_KEYS[sort_by]} AS k {grouped}"
+                f" ORDER BY k {direction}, t.session_id LIMIT ? OFFSET ?",
+                (*params, limit, offset)).fetchall()]
+            if having:
+                total = conn.execute(f"SELECT COUNT(*) FROM (SELECT 1 {grouped})", params).fetchone()[0]
             else:
-                total = 0
-            items = [{"session_id": r[0], "trace_count": r[1], "first_trace_at": r[2],
-                      "last_trace_at": r[3], "total_latency_ms": r[4], "has_error": bool(r[5])}
-                     for r in rows]
+                total = conn.execute(f"SELECT COUNT(DISTINCT t.session_id) FROM traces t"
+                                     f" INDEXED BY ix_traces_project_session WHERE {where}",
+                                     params).fetchone()[0]
+            items = self._aggregates(conn, project_id, page, filters)
             self._session_details(conn, project_id, items, filters)
+        return items, total
+
+    def _aggregates(self, conn: sqlite3.Connection, project_id: str, page: list[str],
+                    filters: dict[str, Any]) -> list[dict[str, Any]]:
+        """The summary aggregates of a page of sessions (in page order), over the traces the
+        filters select."""
+        if not page:
+            return []
+        clauses, params = _trace_filters(filters)
+        where = " AND ".join(["t.project_id = ?", f"t.session_id IN ({', '.join('?' * len(page))})",
+                              *clauses])
+        rows = conn.execute(
+            f"SELECT t.session_id, COUNT(*), MIN(t.started_at), MAX(t.ended_at),"
+            f" SUM(t.ended_at - t.started_at) / 1000.0, MAX(t.status = 'ERROR')"
+            f" FROM traces t INDEXED BY ix_traces_project_session WHERE {where}"
+            f" GROUP BY t.session_id", (project_id, *page, *params)).fetchall()
+        by_id = {r[0]: {"session_id": r[0], "trace_count": r[1], "first_trace_at": r[2],
+                        "last_trace_at": r[3], "total_latency_ms": r[4], "has_error": bool(r[5])}
+                 for r in rows}
+        return [by_id[session_id] for session_id in page if session_id in by_id]  # (gone meanwhile)
+
+    def _recent_sessions(self, project_id: str, limit: int,
+                         offset: int) -> tuple[list[dict[str, Any]], int]:
+        """The default listing (no filter, newest ingestion first) without aggregating every
+        session: walk the traces newest first until the page's sessions are found, then
+        aggregate those alone."""
+        with self.read() as conn:
+            total = conn.execute(
+                "SELECT COUNT(DISTINCT session_id) FROM traces INDEXED BY ix_traces_project_session"
+                " WHERE project_id = ? AND session_id IS NOT NULL", (project_id,)).fetchone()[0]
+            if offset >= total:
+                return [], total
+            order: list[str] = []
+            seen: set[str] = set()
+            cur = conn.execute(
+                "SELECT session_id FROM traces INDEXED BY ix_traces_project_ingested"
+                " WHERE project_id = ? AND session_id IS NOT NULL ORDER BY created_at DESC",
+                (project_id,))
+            for (session_id,) in cur:
+                if session_id not in seen:
+                    seen.add(session_id)
+                    order.append(session_id)
+                    if len(order) >= offset + limit:
+                        break
+            cur.close()
+            items = self._aggregates(conn, project_id, order[offset:offset + limit], {})
+            self._session_details(conn, project_id, items, {})
         return items, total
 
     def _session_details(self, conn: sqlite3.Connection, project_id: str,
@@ -125,7 +174,8 @@ class SessionStore:
             f"  WHERE s.project_id = t.project_id AND s.trace_id = t.trace_id),"
             f" (SELECT COALESCE(SUM(s.cost_total), 0.0) FROM spans s"
             f"  WHERE s.project_id = t.project_id AND s.trace_id = t.trace_id)"
-            f" FROM traces t WHERE {where} ORDER BY t.started_at, t.seq",
+            f" FROM traces t INDEXED BY ix_traces_project_session WHERE {where}"
+            f" ORDER BY t.started_at, t.seq",
             (project_id, *ids, *params)).fetchall()
         by_id = {item["session_id"]: item for item in items}
         for item in items:
@@ -157,8 +207,8 @@ class SessionStore:
                        "last_trace_at": row[2], "total_latency_ms": row[3], "has_error": bool(row[4])}
             self._session_details(conn, project_id, [session], {})
             trace_ids = [r[0] for r in conn.execute(
-                "SELECT trace_id FROM traces WHERE project_id = ? AND session_id = ?"
-                " ORDER BY started_at, seq LIMIT ? OFFSET ?",
+                "SELECT trace_id FROM traces INDEXED BY ix_traces_project_session"
+                " WHERE project_id = ? AND session_id = ? ORDER BY started_at, seq LIMIT ? OFFSET ?",
                 (project_id, session_id, limit, offset)).fetchall()]
         session["traces"] = [t for t in (self.get_trace(project_id, i) for i in trace_ids) if t]
         return session
