@@ -294,9 +294,19 @@ REJECTIONS: list[tuple[str, str]] = [
      "JSON the fake could not write back out (README)"),
     (r"^Value error, numbers must be finite",
      "NaN/Infinity: PostgreSQL's JSON refuses them (a 500 there, a 422 in the fake)"),
+    (r"^target_type must be 'TRACE' or 'SESSION'\.$|^signal_weights is only valid for SESSION monitors\.$"
+     r"|^Unknown metrics: |^Cron expression must not be empty after 'cron:' prefix\.$"
+     r"|^Invalid cron expression: |^Invalid cadence '",
+     "a monitor's domain checks: the real server answers them 422 {detail} too (BEHAVIOR.md, "
+     "Monitors); its document types target_type, metrics and cadence as plain strings"),
+    (r"^Input should be (a valid (datetime|boolean|list|string|integer)|'PENDING', 'RUNNING', "
+     r"'COMPLETED' or 'ERROR'|greater than or equal to 1)",
+     "a monitor's filters a run could not read: upstream stores them and fails later (a 500; "
+     "BEHAVIOR.md's defects table), the fake refuses them at once (field `filters -> <key>`)"),
 ]
 _ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-NOT_FOUND = rf"^(Trace score {_ID}|Trace {_ID}|Span {_ID}) not found( on trace {_ID})?\.$"
+NOT_FOUND = (rf"^(Trace score {_ID}|Trace {_ID}|Span {_ID}|Eval monitor {_ID}) not found( on trace {_ID})?\.$"
+             rf"|^Session '.*' not found\.$")
 
 
 def inline(schema: Any, document: dict, depth: int = 0) -> Any:
