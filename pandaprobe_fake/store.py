@@ -619,11 +619,11 @@ class Store(TraceStore, SessionStore, SessionScoreStore, MonitorStore):
         with self.read() as conn:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                row = conn.execute(
-                    f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(chunk))}) LIMIT 1",
-                    chunk).fetchone()
-                if row:
-                    return row[0]
+                taken = {row[0] for row in conn.execute(
+                    f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})", chunk)}
+                for one in chunk:  # the first in the document's order
+                    if one in taken:
+                        return one
         return None
 
 

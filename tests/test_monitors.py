@@ -331,3 +331,26 @@ def test_a_fixture_monitor_gets_its_next_run_from_its_cadence(client, api):
 def test_monitor_routes_need_credentials(client):
     assert client.get(MONITORS).status_code == 401
     assert client.post(MONITORS, json={}).status_code == 401
+
+
+def test_the_seams_to_the_evaluation_runs(api, app):
+    """A store that holds runs answers a monitor's runs (`list_runs`) and detaches them when
+    the monitor goes (`_detach_monitor_runs`, in the delete's transaction)."""
+    store = app.extensions["store"]
+    monitor = create(api)
+    run = {"id": str(uuid.uuid4()), "name": "[Monitor] nightly", "status": "COMPLETED",
+           "metric_names": ["task_completion"], "total_targets": 1, "evaluated_count": 1,
+           "failed_count": 0, "created_at": 1_774_811_340_250_000, "completed_at": None,
+           "project_id": monitor["project_id"], "target_type": "TRACE", "filters": {},
+           "sampling_rate": 1.0, "model": "vertex_ai/gemini-3.1-flash-lite",
+           "monitor_id": monitor["id"], "error_message": None}
+    asked, detached = [], []
+    store.list_runs = lambda project_id, filters, limit, offset: (
+        asked.append((project_id, filters, limit, offset)) or ([run], 1))
+    store._detach_monitor_runs = lambda conn, monitor_id: detached.append(monitor_id)
+    page = api.get(f"{MONITORS}/{monitor['id']}/runs?limit=5&offset=0").get_json()
+    assert page["items"][0]["id"] == run["id"] and page["total"] == 1
+    assert page["items"][0]["created_at"] == "2026-03-29T19:09:00.250000+00:00"
+    assert asked == [(monitor["project_id"], {"monitor_id": monitor["id"]}, 5, 0)]
+    api.delete(f"{MONITORS}/{monitor['id']}")
+    assert detached == [monitor["id"]]

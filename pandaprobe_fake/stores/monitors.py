@@ -140,20 +140,15 @@ class MonitorStore:
         return self.get_monitor(project_id, monitor_id)
 
     def delete_monitor(self, project_id: str, monitor_id: str) -> bool:
-        """Delete a monitor; the runs it spawned stay (their monitor_id goes null, where runs
-        are stored)."""
+        """Delete a monitor; the runs it spawned stay, with monitor_id null: a store that holds
+        runs says how, in the same transaction (`_detach_monitor_runs(conn, monitor_id)`)."""
         with self.write(known=True) as conn:
             gone = conn.execute("DELETE FROM monitors WHERE id = ? AND project_id = ?",
                                 (monitor_id, project_id)).rowcount > 0
-            if gone and self._has_table(conn, "eval_runs"):
-                conn.execute("UPDATE eval_runs SET monitor_id = NULL WHERE monitor_id = ?",
-                             (monitor_id,))
+            detach = getattr(self, "_detach_monitor_runs", None)
+            if gone and detach is not None:
+                detach(conn, monitor_id)
         return gone
-
-    @staticmethod
-    def _has_table(conn: sqlite3.Connection, name: str) -> bool:
-        return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                            (name,)).fetchone() is not None
 
     def monitor_runs(self, project_id: str, monitor_id: str, limit: int,
                      offset: int) -> tuple[list[dict[str, Any]], int]:
