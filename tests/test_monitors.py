@@ -354,3 +354,10 @@ def test_the_seams_to_the_evaluation_runs(api, app):
     assert asked == [(monitor["project_id"], {"monitor_id": monitor["id"]}, 5, 0)]
     api.delete(f"{MONITORS}/{monitor['id']}")
     assert detached == [monitor["id"]]
+
+
+def test_an_offset_past_sqlites_integers_is_an_empty_page(api):
+    monitor = create(api)
+    huge = "offset=100000000000000000000"
+    assert api.get(f"{MONITORS}?{huge}").get_json()["items"] == []
+    assert api.get(f"{MONITORS}/{monitor['id']}/runs?{huge}").get_json()["items"] == []

@@ -226,3 +226,10 @@ def test_the_fixture_document_carries_session_scores(client, api, scored):
     again = client.post("/_fake/fixtures", json=dumped)
     assert again.status_code == 409
     assert again.get_json()["detail"].startswith("Session score ")
+
+
+def test_an_offset_past_sqlites_integers_is_an_empty_page(api, scored):
+    huge = "offset=100000000000000000000"
+    assert api.get(f"{SCORES}?{huge}").get_json()["items"] == []
+    page = api.get(f"{ANALYTICS}/comparison?metric_name=agent_reliability&{huge}").get_json()
+    assert page["items"] == [] and page["total"] == 3

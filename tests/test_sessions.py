@@ -256,3 +256,12 @@ def test_the_unfiltered_listing_agrees_with_the_filtered_one(api, sessions, cloc
         fast = listed(api, query)
         general = listed(api, query + "&started_after=2000-01-01")
         assert fast == general, query
+
+
+def test_an_offset_past_sqlites_integers_is_an_empty_page(api, sessions):
+    huge = "offset=100000000000000000000"
+    for query in (f"?{huge}", f"?{huge}&sort_by=trace_count", f"?{huge}&has_error=true"):
+        page = listed(api, query)
+        assert page["items"] == [] and page["total"] in (1, 3), query
+    detail = api.get(f"/sessions/s-a?{huge}").get_json()
+    assert detail["traces"] == [] and detail["trace_count"] == 3

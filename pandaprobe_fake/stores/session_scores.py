@@ -170,22 +170,21 @@ class SessionScoreStore:
         last), then session id."""
         direction = "DESC" if descending else "ASC"
         with self.read() as conn:
+            total = conn.execute(
+                "SELECT COUNT(DISTINCT session_id) FROM session_scores INDEXED BY ix_session_scores_latest"
+                " WHERE project_id = ? AND name = ? AND status = 'SUCCESS' AND data_type = 'NUMERIC'",
+                (project_id, metric_name)).fetchone()[0]
+            if offset >= total:  # (also keeps an offset past SQLite's integers out of SQL)
+                return [], total
             # SQLite's bare columns beside MAX(): the other columns come from the newest row of
             # each session, read in ix_session_scores_latest's order, with no window to sort.
             rows = conn.execute(
-                f"SELECT session_id, num, created_at, eval_run_id, COUNT(*) OVER () FROM ("
+                f"SELECT session_id, num, created_at, eval_run_id FROM ("
                 f"SELECT session_id, num, MAX(created_at) AS created_at, eval_run_id"
                 f" FROM session_scores INDEXED BY ix_session_scores_latest"
                 f" WHERE project_id = ? AND name = ? AND status = 'SUCCESS' AND data_type = 'NUMERIC'"
                 f" GROUP BY session_id)"
                 f" ORDER BY num IS NULL, num {direction}, session_id LIMIT ? OFFSET ?",
                 (project_id, metric_name, limit, offset)).fetchall()
-            if rows:
-                total = rows[0][4]
-            else:
-                total = conn.execute(
-                    "SELECT COUNT(DISTINCT session_id) FROM session_scores WHERE project_id = ?"
-                    " AND name = ? AND status = 'SUCCESS' AND data_type = 'NUMERIC'",
-                    (project_id, metric_name)).fetchone()[0]
         return [{"session_id": s, "score": num, "evaluated_at": at, "eval_run_id": run}
-                for s, num, at, run, _ in rows], total
+                for s, num, at, run in rows], total

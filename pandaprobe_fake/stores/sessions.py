@@ -96,16 +96,18 @@ class SessionStore:
         grouped = (f"FROM traces t INDEXED BY ix_traces_project_session WHERE {where}"
                    f" GROUP BY t.session_id{having}")
         with self.read() as conn:
-            page = [r[0] for r in conn.execute(
-                f"SELECT t.session_id, {_SORT_KEYS[sort_by]} AS k {grouped}"
-                f" ORDER BY k {direction}, t.session_id LIMIT ? OFFSET ?",
-                (*params, limit, offset)).fetchall()]
             if having:
                 total = conn.execute(f"SELECT COUNT(*) FROM (SELECT 1 {grouped})", params).fetchone()[0]
             else:
                 total = conn.execute(f"SELECT COUNT(DISTINCT t.session_id) FROM traces t"
                                      f" INDEXED BY ix_traces_project_session WHERE {where}",
                                      params).fetchone()[0]
+            if offset >= total:  # (also keeps an offset past SQLite's integers out of SQL)
+                return [], total
+            page = [r[0] for r in conn.execute(
+                f"SELECT t.session_id, {_SORT_KEYS[sort_by]} AS k {grouped}"
+                f" ORDER BY k {direction}, t.session_id LIMIT ? OFFSET ?",
+                (*params, limit, offset)).fetchall()]
             items = self._aggregates(conn, project_id, page, filters)
             self._session_details(conn, project_id, items, filters)
         return items, total
@@ -206,7 +208,7 @@ class SessionStore:
             session = {"session_id": session_id, "trace_count": row[0], "first_trace_at": row[1],
                        "last_trace_at": row[2], "total_latency_ms": row[3], "has_error": bool(row[4])}
             self._session_details(conn, project_id, [session], {})
-            trace_ids = [r[0] for r in conn.execute(
+            trace_ids = [] if offset >= row[0] else [r[0] for r in conn.execute(
                 "SELECT trace_id FROM traces INDEXED BY ix_traces_project_session"
                 " WHERE project_id = ? AND session_id = ? ORDER BY started_at, seq LIMIT ? OFFSET ?",
                 (project_id, session_id, limit, offset)).fetchall()]
