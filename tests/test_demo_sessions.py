@@ -61,3 +61,12 @@ def test_the_demo_session_analytics_answer(demo):
                      "&limit=3").get_json()
     scores = [i["score"] for i in worst["items"]]
     assert scores == sorted(scores) and worst["total"] == summary[1]["success_count"]
+
+
+def test_demo_sessions_list_newest_first(demo):
+    """The demo's traces were ingested as they ended, so `recent` puts the latest session first."""
+    items = demo.get("/sessions?limit=5").get_json()["items"]
+    ends = [s["last_trace_at"] for s in items]
+    assert ends == sorted(ends, reverse=True)
+    latest = max(t["ended_at"] for t in demo.get("/traces?limit=200&sort_by=ended_at").get_json()["items"])
+    assert items[0]["last_trace_at"] == latest

@@ -380,13 +380,16 @@ class _Generator:
                     model_parameters={"temperature": 0.2})
             spans.append(span)
             at += slot
-        return {"trace_id": trace_id, "name": agent, "status": "ERROR" if failed else "COMPLETED",
+        body = {"trace_id": trace_id, "name": agent, "status": "ERROR" if failed else "COMPLETED",
                 "input": {"query": question},
                 "output": None if failed else {"answer": f"Done: {question}"},
                 "metadata": {"agent_version": "1.4.2"}, "started_at": self._iso(started),
                 "ended_at": self._iso(ended), "session_id": session, "user_id": user,
                 "tags": [agent.split("-")[0], environment], "environment": environment,
                 "release": "v1.4.2", "spans": spans}
+        if not self.iso_times:  # loaded straight into the store: ingested as the trace ended
+            body["ingested_at"] = ended + self.shift
+        return body
 
 
 def generate(project: str, *, now: int, scores: int = DEFAULT_SCORES, seed: int | None = None,

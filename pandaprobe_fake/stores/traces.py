@@ -321,14 +321,16 @@ class TraceStore:
 
     def _insert_traces(self, conn: sqlite3.Connection, project_id: str,
                        traces: list[dict[str, Any]], now: int) -> None:
-        """Bulk insert of new traces with their spans (no merging: an id taken is an error)."""
+        """Bulk insert of new traces with their spans (no merging: an id taken is an error).
+        A trace's `ingested_at` (microseconds), when given, is when it was written (the demo
+        data's traces arrive as they end); else `now`."""
         trace_rows, span_rows = [], []
         for incoming in traces:
             trace = {c: incoming.get(c) for c in TRACE_COLUMNS}
             trace.update(trace_id=trace["trace_id"] or str(uuid.uuid4()), project_id=project_id,
                          metadata=trace["metadata"] or {}, tags=trace["tags"] or [])
             trace_rows.append({**{c: _json(trace[c]) if c in TRACE_JSON else trace[c]
-                                  for c in TRACE_COLUMNS}, "now": now})
+                                  for c in TRACE_COLUMNS}, "now": incoming.get("ingested_at") or now})
             for incoming_span in incoming.get("spans") or []:
                 span = {c: incoming_span.get(c) for c in SPAN_COLUMNS}
                 span.update(span_id=span["span_id"] or str(uuid.uuid4()), trace_id=trace["trace_id"],
