@@ -4,6 +4,7 @@
     python bench/bench.py --quick        # a cheap pass: fewer requests, 3 s of load, 10k scores
     python bench/bench.py --skip-scale   # startup, latency, throughput only
     python bench/bench.py --only scale --scale 10000,100000
+    python bench/bench.py --only sessions   # sessions and session scores on 100k traces (bench_sessions.py)
     python bench/bench.py --scale-db /tmp/scale.db   # keep the bulk-loaded database for the next run
     python bench/bench.py --only judge   # evaluation runs: (trace, metric) pairs a second (bench_judge.py)
 
@@ -17,7 +18,8 @@ It measures, against `python app.py` as a real process (default mode, a file dat
   server log says "database is locked");
 - scale: 10k, 100k and 1M scores in one project, bulk-loaded through `Store.insert_scores`, and
   the p50 of list (with and without filters), latest-per-trace and the three analytics routes,
-  and the database file size per million scores.
+  and the database file size per million scores;
+- sessions (bench_sessions.py): GET /sessions and the session-score routes on 100,000 traces.
 
 The client is a small raw-socket HTTP/1.1 client (http.client's header parsing would cost more
 than the fake's own work and hide the difference from the floor).
@@ -702,7 +704,7 @@ def reference_table(table: Table) -> str:
 # -- the command line -------------------------------------------------------------------------
 
 
-PARTS = ("startup", "latency", "throughput", "scale")
+PARTS = ("startup", "latency", "throughput", "scale", "sessions")
 OPTIONAL_PARTS = ("judge",)  # run only when asked for (--only judge): bench_judge.py
 
 
@@ -724,6 +726,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scale-db", type=Path,
                         help="database file for the scale part, kept and topped up across runs "
                              "(default: a temporary file)")
+    parser.add_argument("--session-traces", type=int,
+                        help="traces of the sessions part (default 100000; 10000 with --quick)")
+    parser.add_argument("--sessions-db", type=Path,
+                        help="database file for the sessions part, kept across runs (default: a temporary file)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     args = parser.parse_args(argv)
     args.requests = args.requests or (200 if args.quick else 1000)
@@ -731,6 +737,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.startups = args.startups or (3 if args.quick else 5)
     args.scale = [int(x.replace("_", "")) for x in
                   (args.scale or ("10000" if args.quick else "10000,100000,1000000")).split(",")]
+    args.session_traces = args.session_traces or (10_000 if args.quick else 100_000)
     args.parts = [p for p in (args.only or PARTS) if not getattr(args, f"skip_{p}", False)]
     return args
 
@@ -751,6 +758,10 @@ def main(argv: list[str] | None = None) -> None:
         if "scale" in args.parts:
             db = args.scale_db or tmp / "scale.db"
             bench_scale(table, tmp, args.scale, db, requests=max(20, args.requests // 10))
+        if "sessions" in args.parts:
+            from bench_sessions import bench_sessions
+            bench_sessions(table, tmp, args.session_traces, args.sessions_db or tmp / "sessions.db",
+                           requests=max(20, args.requests // 10))
         if "judge" in args.parts:
             from bench_judge import bench_judge
 

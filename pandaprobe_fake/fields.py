@@ -412,6 +412,25 @@ class QueryDateTime(fields.Field):
         return parse_datetime(str(value))
 
 
+_TRUE_WORDS = ("1", "on", "t", "true", "y", "yes")
+_FALSE_WORDS = ("0", "off", "f", "false", "n", "no")
+
+
+class QueryBool(fields.Field):
+    """A boolean query parameter, read as Pydantic reads one (true/false, 1/0, yes/no, on/off,
+    t/f, y/n, in any case)."""
+
+    default_error_messages = {"required": FIELD_REQUIRED}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        word = str(value).lower()
+        if word in _TRUE_WORDS:
+            return True
+        if word in _FALSE_WORDS:
+            return False
+        raise ValidationError("Input should be a valid boolean, unable to interpret input")
+
+
 class QueryList(fields.Field):
     """A repeatable query parameter (`tags=a&tags=b`): every value, in order."""
 

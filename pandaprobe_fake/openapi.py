@@ -59,6 +59,7 @@ FIELD_TYPES: dict[type, tuple[str | None, str | None]] = {
     api_fields.NumberMap: ("object", None),
     api_fields.ListOf: ("array", None),
     api_fields.QueryList: ("array", None),
+    api_fields.QueryBool: ("boolean", None),
     api_fields.BodyDateTime: ("string", "date-time"),
     api_fields.JsonInt: ("integer", None),
     api_fields.JsonNumber: ("number", None),
@@ -81,6 +82,7 @@ PROJECT_SECURITY = [{"ApiKey": [], "ProjectName": []}, {"HTTPBearer": [], "Proje
 TAGS = [
     {"name": "health", "description": "Service health and readiness probes."},
     {"name": "traces", "description": "Trace ingestion, querying, updating, and analytics."},
+    {"name": "sessions", "description": "Sessions: a project's traces grouped by session_id."},
     {"name": "evaluations", "description": "Evaluation runs, scores, analytics, and monitoring."},
     {"name": "fake", "description": "Test-only controls of pandaprobe-fake (not in the real API)."},
 ]

@@ -9,8 +9,9 @@ for the writer).  An in-memory database is private to its connection, so it gets
 exactly one, shared by every thread behind a lock.
 
 Here: connections and transactions, projects, trace scores and their analytics, and the
-whole state (reset, dump, load).  Traces and spans: stores/traces.py and stores/trace_analytics.py;
-evaluation runs: stores/runs.py (mixins of Store).
+whole state (reset, dump, load).  Mixins of Store: traces and spans (stores/traces.py,
+stores/trace_analytics.py), evaluation runs (stores/runs.py), sessions (stores/sessions.py),
+session scores (stores/session_scores.py), monitors (stores/monitors.py).
 """
 
 from __future__ import annotations
@@ -23,8 +24,13 @@ import uuid
 from typing import Any, Iterable, Iterator
 
 from pandaprobe_fake.clock import Clock
+from pandaprobe_fake.stores import UnknownFilter
 from pandaprobe_fake.stores.cache import COUNT, MISSING, PROJECT, StoreCache
 from pandaprobe_fake.stores.runs import RUN_SCHEMA, RunStore
+from pandaprobe_fake.stores.monitors import MONITOR_SCHEMA, MonitorStore
+from pandaprobe_fake.stores.session_scores import SESSION_SCORE_SCHEMA, SessionScoreStore
+from pandaprobe_fake.stores.session_scores import _SELECT as _SESSION_SCORE_SELECT
+from pandaprobe_fake.stores.sessions import SESSION_SCHEMA, SessionStore
 from pandaprobe_fake.stores.traces import SPAN_COLUMNS, SPAN_JSON, TRACE_COLUMNS, TRACE_JSON, TRACE_SCHEMA, TraceStore
 from pandaprobe_fake.stores.trace_analytics import TraceAnalyticsStore
 from pandaprobe_fake.stores.traces import _json, register_functions
@@ -74,7 +80,7 @@ CREATE INDEX IF NOT EXISTS ix_scores_project_status
 -- distribution take the NUMERIC/SUCCESS range of one metric, the median walks it by `num`
 CREATE INDEX IF NOT EXISTS ix_scores_analytics
     ON trace_scores (project_id, name, status, data_type, num, created_at);
-""" + TRACE_SCHEMA + RUN_SCHEMA
+""" + TRACE_SCHEMA + RUN_SCHEMA + SESSION_SCHEMA + SESSION_SCORE_SCHEMA + MONITOR_SCHEMA
 
 # Columns of a score as the store hands it out (the response keys, plus `num`).
 SCORE_COLUMNS = (
@@ -112,7 +118,7 @@ def _score(row: tuple) -> dict[str, Any]:
     return dict(zip(SCORE_COLUMNS, row))
 
 
-class Store(TraceStore, TraceAnalyticsStore, RunStore):
+class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScoreStore, MonitorStore):
     def __init__(self, path: str | None = None, clock: Clock | None = None) -> None:
         """`path` is a file name, or None (or ':memory:') for an in-memory database."""
         self.clock = clock or Clock()
@@ -386,9 +392,10 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore):
                 + (" AND created_at < :date_to" if date_to is not None else ""))
 
     def score_summary(self, project_id: str, date_from: int | None,
-                      date_to: int | None) -> list[dict[str, Any]]:
+                      date_to: int | None, table: str = "trace_scores") -> list[dict[str, Any]]:
         """Per metric name: counts by status, and avg/min/max/median over the numbers of the
-        NUMERIC, SUCCESS scores (PostgreSQL percentile_cont(0.5) for the median)."""
+        NUMERIC, SUCCESS scores (PostgreSQL percentile_cont(0.5) for the median).  `table`:
+        trace_scores or session_scores (the same columns)."""
         rng = self._range(date_from, date_to)
         params = {"project_id": project_id, "date_from": date_from, "date_to": date_to}
         ok = "data_type = 'NUMERIC' AND status = 'SUCCESS' AND num IS NOT NULL"
@@ -402,7 +409,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore):
             groups = conn.execute(
                 f"SELECT name, status, data_type, COUNT(*), AVG(num), MIN(num), MAX(num),"
                 f" COUNT(num), MAX(created_at)"
-                f" FROM trace_scores WHERE project_id = :project_id{rng}"
+                f" FROM {table} WHERE project_id = :project_id{rng}"
                 f" GROUP BY name, status, data_type ORDER BY name, status, data_type",
                 params).fetchall()
             for name, status, data_type, count, avg, low, high, numbers, latest in groups:
@@ -425,7 +432,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore):
                 n = counts[name]
                 if n:
                     middle = conn.execute(
-                        f"SELECT num FROM trace_scores WHERE project_id = :project_id"
+                        f"SELECT num FROM {table} WHERE project_id = :project_id"
                         f" AND name = :name AND {ok}{rng} ORDER BY num LIMIT 2 OFFSET :skip",
                         {**params, "name": name, "skip": (n - 1) // 2}).fetchall()
                     lo = middle[0][0]
@@ -434,20 +441,22 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore):
         return list(items.values())
 
     def score_trend(self, project_id: str, metric_name: str, date_from: int | None,
-                    date_to: int | None, granularity: str) -> list[dict[str, Any]]:
+                    date_to: int | None, granularity: str,
+                    table: str = "trace_scores") -> list[dict[str, Any]]:
         params = {"project_id": project_id, "name": metric_name, "date_from": date_from,
                   "date_to": date_to}
         with self.read() as conn:
             cur = conn.execute(
                 f"SELECT {_BUCKET_SQL[granularity]} AS bucket, AVG(num) AS avg_score, COUNT(*) AS count"
-                f" FROM trace_scores WHERE project_id = :project_id AND name = :name"
+                f" FROM {table} WHERE project_id = :project_id AND name = :name"
                 f" AND data_type = 'NUMERIC' AND status = 'SUCCESS' AND num IS NOT NULL"
                 f"{self._range(date_from, date_to)}"
                 f" GROUP BY bucket ORDER BY bucket", params)
             return [dict(_row(cur, r), metric_name=metric_name) for r in cur.fetchall()]
 
     def score_distribution(self, project_id: str, metric_name: str, date_from: int | None,
-                           date_to: int | None, buckets: int) -> list[dict[str, Any]]:
+                           date_to: int | None, buckets: int,
+                           table: str = "trace_scores") -> list[dict[str, Any]]:
         """PostgreSQL width_bucket(num, 0.0, 1.0, buckets): [0,1) in 1..n, 1.0 and above
         in n + 1, below 0 in 0.  Only non-empty buckets."""
         params = {"project_id": project_id, "name": metric_name, "date_from": date_from,
@@ -456,7 +465,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore):
             rows = conn.execute(
                 f"SELECT CASE WHEN num < 0.0 THEN 0 WHEN num >= 1.0 THEN :n + 1"
                 f" ELSE CAST(:n * num AS INTEGER) + 1 END AS bucket, COUNT(*)"
-                f" FROM trace_scores WHERE project_id = :project_id AND name = :name"
+                f" FROM {table} WHERE project_id = :project_id AND name = :name"
                 f" AND data_type = 'NUMERIC' AND status = 'SUCCESS' AND num IS NOT NULL"
                 f"{self._range(date_from, date_to)}"
                 f" GROUP BY bucket ORDER BY bucket", params).fetchall()
@@ -467,7 +476,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore):
     # -- the whole state: reset, dump, bulk load (the /_fake/ control API and demo data) ------
 
     # Every table, children first.
-    _TABLES = ("eval_runs", "trace_scores", "spans", "traces", "projects")
+    _TABLES = ("eval_runs", "trace_scores", "session_scores", "monitors", "spans", "traces", "projects")
 
     def reset(self) -> None:
         """Empty every table.  An in-memory database is swapped for a fresh one (well under
@@ -499,16 +508,17 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore):
 
     def dump(self) -> list[dict[str, Any]]:
         """Every project (oldest first) with its scores and its traces (oldest first, each
-        trace with its spans) and its evaluation runs, as plain dicts:
-        [{"id", "name", "scores", "traces", "runs"}]."""
+        trace with its spans), its evaluation runs, session scores and monitors, as plain dicts:
+        [{"id", "name", "scores", "traces", "runs", "session_scores", "monitors"}]."""
         with self.read() as conn:
             cur = conn.execute("SELECT id, name FROM projects ORDER BY created_at, id")
-            projects = {row[0]: {"id": row[0], "name": row[1], "scores": [], "traces": [], "runs": []}
-                        for row in cur}
+            projects = {row[0]: {"id": row[0], "name": row[1], "scores": [], "traces": [], "runs": [],
+                                 "session_scores": [], "monitors": []} for row in cur}
 
             def project_of(project_id: str) -> dict[str, Any]:
                 return projects.setdefault(project_id, {"id": project_id, "name": None,
-                                                        "scores": [], "traces": [], "runs": []})
+                                                        "scores": [], "traces": [], "runs": [],
+                                                        "session_scores": [], "monitors": []})
 
             cur = conn.execute(f"{_SELECT} ORDER BY created_at, seq")
             for row in cur.fetchall():
@@ -528,6 +538,12 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore):
                 traces[(span.pop("project_id"), span["trace_id"])]["spans"].append(span)
             for run in self.dump_runs(conn):
                 project_of(run["project_id"])["runs"].append(run)
+            cur = conn.execute(f"{_SESSION_SCORE_SELECT} ORDER BY created_at, seq")
+            for row in cur.fetchall():
+                score = _row(cur, row)
+                project_of(score["project_id"])["session_scores"].append(score)
+        for monitor in self.dump_monitors():
+            project_of(monitor["project_id"])["monitors"].append(monitor)
         return list(projects.values())
 
     def load(self, projects: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -553,13 +569,28 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore):
                     self._insert_traces(conn, project_id, traces, now)
                     runs = [{**run, "project_id": project_id} for run in project.get("runs") or []]
                     self._insert_runs(conn, runs)
+                    session_scores = [{**score, "project_id": project_id}
+                                      for score in project.get("session_scores") or []]
+                    self._insert_session_scores(conn, session_scores, now)
+                    monitors = [{**monitor, "project_id": project_id}
+                                for monitor in project.get("monitors") or []]
+                    self._insert_monitors(conn, monitors)
                     loaded.append({"id": project_id, "name": name, "scores": len(rows),
-                                   "traces": len(traces), "runs": len(runs)})
+                                   "traces": len(traces), "runs": len(runs),
+                                   "session_scores": len(session_scores), "monitors": len(monitors)})
         except sqlite3.IntegrityError:
             taken = self._first_taken_score_id(
                 [s["id"] for p in projects for s in p["scores"]])
             if taken is not None:
                 raise Conflict(f"Trace score {taken} already exists.") from None
+            taken = self._first_taken_id("session_scores", [
+                s["id"] for p in projects for s in p.get("session_scores") or [] if s.get("id")])
+            if taken is not None:
+                raise Conflict(f"Session score {taken} already exists.") from None
+            taken = self._first_taken_id("monitors", [
+                m["id"] for p in projects for m in p.get("monitors") or [] if m.get("id")])
+            if taken is not None:
+                raise Conflict(f"Eval monitor {taken} already exists.") from None
             taken = self._first_taken_trace(projects)
             if taken is None:
                 taken = self._first_taken_run_id([r["id"] for p in projects for r in p.get("runs") or []])
@@ -595,14 +626,24 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore):
         return project_id, name
 
     def _first_taken_score_id(self, ids: list[str]) -> str | None:
+        return self._first_taken_id("trace_scores", ids)
+
+    def _first_taken_id(self, table: str, ids: list[str]) -> str | None:
+        """The first of `ids` already in `table`, or repeated in `ids`."""
+        if len(set(ids)) < len(ids):
+            seen: set[str] = set()
+            for one in ids:
+                if one in seen:
+                    return one
+                seen.add(one)
         with self.read() as conn:
             for start in range(0, len(ids), 500):
                 chunk = ids[start:start + 500]
-                row = conn.execute(
-                    f"SELECT id FROM trace_scores WHERE id IN ({', '.join('?' * len(chunk))}) LIMIT 1",
-                    chunk).fetchone()
-                if row:
-                    return row[0]
+                taken = {row[0] for row in conn.execute(
+                    f"SELECT id FROM {table} WHERE id IN ({', '.join('?' * len(chunk))})", chunk)}
+                for one in chunk:  # the first in the document's order
+                    if one in taken:
+                        return one
         return None
 
 
@@ -616,10 +657,6 @@ def numeric_value(data_type: str, value: str | None) -> float | None:
     except ValueError:
         return None
     return number if math.isfinite(number) else None
-
-
-class UnknownFilter(ValueError):
-    """A list filter the store does not know (a caller's bug, not a user's input)."""
 
 
 class Conflict(Exception):

@@ -85,6 +85,20 @@ ALLOWED: list[Allowed] = [
     Allowed("update_*_traces_*", "requestBody.schema.name.minLength", (
         "an empty name in a trace or span PATCH is a 500 on the real server (nothing changes, "
         "P4 in BEHAVIOR.md); the fake answers 422 'String should have at least 1 character'")),
+    Allowed("get_session_sessions_*", "responses.404*", (
+        "a session without traces is 404 {detail: \"Session '<id>' not found.\"} (BEHAVIOR.md, "
+        "Sessions); upstream's document leaves that out")),
+    Allowed("delete_session_sessions_*", "responses.404*", (
+        "a session without traces is 404 {detail: \"Session '<id>' not found.\"} (BEHAVIOR.md)")),
+    Allowed("*_monitor*_evaluations_monitors__monitor_id__*", "responses.404*", (
+        "an unknown or other project's monitor is 404 {detail: 'Eval monitor <id> not found.'} on "
+        "the real server (BEHAVIOR.md, Monitors); its document leaves that out")),
+    Allowed("get_available_session_metrics_*", "responses.422", (
+        "the project-scope errors are 422 {detail} on every data-plane route (BEHAVIOR.md); this "
+        "operation takes no parameters, so upstream's document lists no 422 for it")),
+    Allowed("*_monitor_evaluations_monitors*", "requestBody.schema.name.maxLength", (
+        "a monitor name over 255 characters is a 500 on the real server (its column); the fake "
+        "answers 422 'String should have at most 255 characters' (BEHAVIOR.md, upstream defects)")),
     Allowed("health_check_health_get", "responses.200.schema.*", (
         "upstream documents its health answer as any object; the fake documents the four keys "
         "it answers (status, version, environment, timestamp)")),
@@ -296,9 +310,19 @@ REJECTIONS: list[tuple[str, str]] = [
     (r"^filters\.date_(from|to) is not an ISO 8601 datetime",
      "a run filter date that is not ISO 8601: a 500 on the real server, a 422 in the fake "
      "(BEHAVIOR.md, defects)"),
+    (r"^target_type must be 'TRACE' or 'SESSION'\.$|^signal_weights is only valid for SESSION monitors\.$"
+     r"|^Unknown metrics: |^Cron expression must not be empty after 'cron:' prefix\.$"
+     r"|^Invalid cron expression: |^Invalid cadence '",
+     "a monitor's domain checks: the real server answers them 422 {detail} too (BEHAVIOR.md, "
+     "Monitors); its document types target_type, metrics and cadence as plain strings"),
+    (r"^Input should be (a valid (datetime|boolean|list|string|integer)|'PENDING', 'RUNNING', "
+     r"'COMPLETED' or 'ERROR'|greater than or equal to 1)",
+     "a monitor's filters a run could not read: upstream stores them and fails later (a 500; "
+     "BEHAVIOR.md's defects table), the fake refuses them at once (field `filters -> <key>`)"),
 ]
 _ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-NOT_FOUND = rf"^(Trace score {_ID}|Trace {_ID}|Span {_ID}|Eval run {_ID}) not found( on trace {_ID})?\.$"
+NOT_FOUND = (rf"^(Trace score {_ID}|Trace {_ID}|Span {_ID}|Eval run {_ID}|Eval monitor {_ID}) not found"
+             rf"( on trace {_ID})?\.$|^Session '.*' not found\.$")
 
 
 def inline(schema: Any, document: dict, depth: int = 0) -> Any:

@@ -160,7 +160,7 @@ def test_the_wheel_holds_the_package_its_files_and_its_entry_points(wheel):
     assert "pandaprobe-fake = pandaprobe_fake.app:main" in entry_points
     assert "[pytest11]\npandaprobe_fake = pandaprobe_fake.testing" in entry_points
     requires = re.findall(r"^Requires-Dist: (.+)$", metadata, re.M)
-    assert len(requires) == 8 and not any("==" in r for r in requires), requires  # ranges
+    assert len(requires) == 9 and not any("==" in r for r in requires), requires  # ranges
 
 
 def test_a_fresh_venv_with_the_wheel_runs_a_clashing_projects_tests(wheel, tmp_path):

@@ -21,6 +21,13 @@ run (load at the same frozen clock reading, and the data set is byte for byte th
 
 The traces themselves are generated in the API's `TraceCreate` shape (spans included) but
 only when INCLUDE_TRACES is set, which waits for the store to hold traces.
+
+Beside them: the monitor objects behind the automated scores (`hourly-quality`, a TRACE monitor
+on `cron:0 * * * *`, and `daily-sessions`, a SESSION monitor run daily), and the session scores
+of that daily monitor: `agent_reliability` and `agent_consistency` of every session that had
+ended by the last midnight, computed from its traces' confidence, coherence, loop_detection and
+tool_correctness scores as upstream computes them (session_metrics.py).  They come from a
+random stream of their own, so they change none of the scores above.
 """
 
 from __future__ import annotations
@@ -30,9 +37,14 @@ import random
 from typing import Any
 
 from pandaprobe_fake.clock import isoformat
+from pandaprobe_fake.fake import session_metrics
+from pandaprobe_fake.fake.session_metrics import SIGNALS
 
 METRICS = ("task_completion", "tool_correctness", "argument_correctness", "step_efficiency",
            "confidence", "plan_adherence", "plan_quality", "coherence", "loop_detection")
+# What the demo's trace monitor evaluates (loop_detection is a session signal, not a metric a
+# monitor can name).
+MONITOR_METRICS = tuple(m for m in METRICS if m != "loop_detection")
 DEFAULT_SCORES = 2_000
 DAYS = 14
 
@@ -153,6 +165,8 @@ class _Generator:
         self.annotators = [f"usr_{self.rng.getrandbits(48):012x}" for _ in range(3)]
         self.scores: list[dict[str, Any]] = []
         self.traces: list[dict[str, Any]] = []
+        self.sessions: dict[str, list[tuple[str, int, int]]] = {}  # id -> (trace, start, end)
+        self.seeded = seed is not None
 
     # -- time ------------------------------------------------------------------------------
 
@@ -190,8 +204,12 @@ class _Generator:
             score["created_at"] += self.shift
             score["updated_at"] += self.shift
         scores.sort(key=lambda score: score["created_at"])  # oldest first, as they would arrive
-        return {"project": self.project, "scores": scores, "traces": self.traces,
-                "runs": self._runs(scores)}
+        session_scores, monitors = self._sessions_and_monitors(scores)
+        runs = self._runs(scores)
+        for run in runs:  # the hourly monitor spawned the demo's trace runs
+            run["monitor_id"] = monitors[0]["id"]
+        return {"project": self.project, "scores": scores, "traces": self.traces, "runs": runs,
+                "session_scores": session_scores, "monitors": monitors}
 
     def _runs(self, scores: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The run objects behind the automated scores (one a day): COMPLETED, every target
@@ -224,6 +242,55 @@ class _Generator:
             out.append(run)
         return out
 
+    # -- the monitors and the daily session scores -------------------------------------------
+
+    def _sessions_and_monitors(self, scores: list[dict[str, Any]]) -> tuple[list, list]:
+        rng = random.Random(self.rng.getrandbits(64) if self.seeded else None)
+        now = self.now + self.shift
+        midnight = (now // DAY) * DAY
+        session_runs = {}
+        signals: dict[str, dict[str, dict[str, float]]] = {}  # trace -> newest SUCCESS values
+        for score in scores:  # oldest first: later ones win
+            if score["name"] in SIGNALS and score["status"] == "SUCCESS" and score["value"] is not None:
+                signals.setdefault(score["trace_id"], {})[score["name"]] = float(score["value"])
+        session_scores = []
+        for session_id, traces in self.sessions.items():
+            ended = max(end for _, _, end in traces) + self.shift
+            if ended >= midnight:
+                continue  # the daily monitor has not seen it yet
+            created = (ended // DAY + 1) * DAY + int(rng.uniform(5, 300) * SECOND)
+            run_id = session_runs.setdefault(created // DAY, _uuid(rng))
+            ordered = [(trace_id, signals.get(trace_id, {})) for trace_id, _, _ in sorted(traces, key=lambda t: t[1])]
+            for metric in ("agent_reliability", "agent_consistency"):
+                result = session_metrics.compute(metric, ordered)
+                session_scores.append({
+                    "id": _uuid(rng), "session_id": session_id, "name": metric, "data_type": "NUMERIC",
+                    "value": result.value, "source": "AUTOMATED", "status": "SUCCESS",
+                    "eval_run_id": run_id, "author_user_id": None, "reason": result.reason,
+                    "metadata": result.metadata, "created_at": created, "updated_at": created})
+        session_scores.sort(key=lambda score: score["created_at"])
+        trace_runs = [score for score in scores if score["source"] == "AUTOMATED"]
+        last_trace = trace_runs[-1] if trace_runs else None
+        last_session = session_scores[-1] if session_scores else None
+        created = self.start - DAY + self.shift
+        monitors = [
+            {"id": _uuid(rng), "name": "hourly-quality", "target_type": "TRACE",
+             "metric_names": list(MONITOR_METRICS), "filters": {},
+             "sampling_rate": 1.0, "model": "openai/gpt-4o-mini", "cadence": "cron:0 * * * *",
+             "only_if_changed": True, "status": "ACTIVE",
+             "last_run_at": (now // HOUR) * HOUR if last_trace else None,
+             "last_run_id": last_trace["eval_run_id"] if last_trace else None,
+             "next_run_at": (now // HOUR + 1) * HOUR, "created_at": created, "updated_at": created},
+            {"id": _uuid(rng), "name": "daily-sessions", "target_type": "SESSION",
+             "metric_names": ["agent_reliability", "agent_consistency"],
+             "filters": {"min_trace_count": 1}, "sampling_rate": 1.0, "model": None,
+             "cadence": "daily", "only_if_changed": True, "status": "ACTIVE",
+             "last_run_at": midnight if last_session else None,
+             "last_run_id": last_session["eval_run_id"] if last_session else None,
+             "next_run_at": midnight + DAY, "created_at": created, "updated_at": created},
+        ]
+        return session_scores, monitors
+
     def _trace(self, agent: str, session: str, user: str, started: int, duration: int) -> None:
         rng = self.rng
         trace_id = _uuid(rng)
@@ -232,6 +299,7 @@ class _Generator:
         quality = rng.betavariate(5, 2) - (0.3 if failed else 0.0)
         progress = (started - self.start) / (DAYS * DAY)
         environment = "production" if rng.random() < 0.85 else "staging"
+        self.sessions.setdefault(session, []).append((trace_id, started, ended))
         if self.with_traces:
             self.traces.append(self._trace_body(trace_id, agent, session, user, started, ended,
                                                 failed, environment))
@@ -364,13 +432,16 @@ class _Generator:
                     model_parameters={"temperature": 0.2})
             spans.append(span)
             at += slot
-        return {"trace_id": trace_id, "name": agent, "status": "ERROR" if failed else "COMPLETED",
+        body = {"trace_id": trace_id, "name": agent, "status": "ERROR" if failed else "COMPLETED",
                 "input": {"query": question},
                 "output": None if failed else {"answer": _ANSWERS[agent].format(question=question)},
                 "metadata": {"agent_version": "1.4.2"}, "started_at": self._iso(started),
                 "ended_at": self._iso(ended), "session_id": session, "user_id": user,
                 "tags": [agent.split("-")[0], environment], "environment": environment,
                 "release": "v1.4.2", "spans": spans}
+        if not self.iso_times:  # loaded straight into the store: ingested as the trace ended
+            body["ingested_at"] = ended + self.shift
+        return body
 
 
 def generate(project: str, *, now: int, scores: int = DEFAULT_SCORES, seed: int | None = None,
@@ -392,5 +463,6 @@ def load(store, project: str, *, scores: int = DEFAULT_SCORES, seed: int | None 
     if known:  # a file database that already has the project (but no scores in it)
         data["project"]["id"] = known[0]
     (loaded,) = store.load([{**data["project"], "scores": data["scores"], "traces": data["traces"],
-                             "runs": data["runs"]}])
+                             "runs": data["runs"], "session_scores": data["session_scores"],
+                             "monitors": data["monitors"]}])
     return loaded

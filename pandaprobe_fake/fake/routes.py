@@ -85,7 +85,9 @@ def load_fixtures():
     projects = [{"id": p["id"], "name": p["name"],
                  "scores": [fake_schemas.score_row(s, now) for s in p["scores"]],
                  "traces": p["traces"],
-                 "runs": [fake_schemas.run_row(r, now) for r in p["runs"]]}
+                 "runs": [fake_schemas.run_row(r, now) for r in p["runs"]],
+                 "session_scores": [fake_schemas.session_score_row(s, now) for s in p["session_scores"]],
+                 "monitors": [fake_schemas.monitor_row(m, now) for m in p["monitors"]]}
                 for p in document["projects"]]
     try:
         loaded = store.load(projects)

@@ -9,7 +9,9 @@ The fixture document (POST and GET /_fake/fixtures)::
 
     {"projects": [{"id": "<uuid>", "name": "demo",
                    "scores": [<TraceScoreResponse>, ...],
-                   "traces": []}]}
+                   "traces": [<TraceCreate>, ...],
+                   "session_scores": [<SessionScoreResponse>, ...],
+                   "monitors": [<MonitorResponse>, ...]}]}
 
 A project is named by `id`, `name` or both.  A score takes the keys of the API's score
 object (TraceScoreResponse): `trace_id`, `name` and `value` are required (`value` may be
@@ -17,7 +19,11 @@ null, as for a FAILED or PENDING score); the rest default as on create (`data_ty
 NUMERIC, `source` ANNOTATION, `status` SUCCESS, `metadata` {}, the others null; `id` a new
 UUID; `created_at` now; `updated_at` = `created_at`).  `traces` holds traces as POST /traces
 takes them, each with its spans.  `runs` lists the project's evaluation runs
-(EvalRunResponse keys, plus `targets`; see FixtureRunSchema).
+(EvalRunResponse keys, plus `targets`; see FixtureRunSchema).  A session score likewise takes
+the keys of SessionScoreResponse (`session_id`, `name`, `value` required; NUMERIC, AUTOMATED,
+SUCCESS by default), a monitor those of MonitorResponse (`name`, `target_type`,
+`metric_names`, `cadence` required; `next_run_at` by default the next run after
+`created_at`, for an ACTIVE monitor).
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from pandaprobe_fake import schemas
 from pandaprobe_fake.api.evaluations.run_schemas import EvalRunSchema
+from pandaprobe_fake.api.evaluations.monitor_schemas import MonitorSchema
+from pandaprobe_fake.api.evaluations.session_score_schemas import SessionScoreSchema
 from pandaprobe_fake.fields import (Choice, DateTimeText, HttpMethod, JsonBool, JsonInt, JsonNumber, JsonObject,
                                     ListOf, ProjectName, QueryText, StringMap, Text, UUIDText, parse_datetime)
 from pandaprobe_fake.schemas import (BAD_PROJECT_NAME, COLUMN_LENGTH, DATA_TYPES, PROJECT_NAME, SOURCES,
@@ -131,6 +139,65 @@ def run_row(run: dict[str, Any], now: int) -> dict[str, Any]:
                total_targets=len(targets) if run["total_targets"] is None else run["total_targets"],
                running_at=created, due_at=created)
     return row
+class FixtureSessionScoreSchema(ControlSchema):
+    """A session score as the API shows it (SessionScoreResponse); defaults as a session run
+    writes one (NUMERIC, AUTOMATED, SUCCESS)."""
+
+    id = UUIDText(allow_none=True, load_default=None)
+    session_id = Text(required=True, max_length=COLUMN_LENGTH)
+    project_id = UUIDText(allow_none=True, load_default=None)
+    name = Text(required=True, max_length=COLUMN_LENGTH)
+    data_type = Choice(DATA_TYPES, load_default="NUMERIC")
+    value = Text(required=True, allow_none=True, max_length=COLUMN_LENGTH)
+    source = Choice(SOURCES, load_default="AUTOMATED")
+    status = Choice(STATUSES, load_default="SUCCESS")
+    eval_run_id = UUIDText(allow_none=True, load_default=None)
+    author_user_id = Text(allow_none=True, load_default=None, max_length=COLUMN_LENGTH)
+    reason = Text(allow_none=True, load_default=None)
+    metadata = JsonObject(load_default=dict)
+    created_at = DateTimeText(allow_none=True, load_default=None)
+    updated_at = DateTimeText(allow_none=True, load_default=None)
+
+    @validates_schema(skip_on_field_errors=True)
+    def check(self, data, **kwargs):
+        FixtureScoreSchema.check(self, data)
+
+
+class FixtureMonitorSchema(ControlSchema):
+    """A monitor as the API shows it (MonitorResponse).  `next_run_at` defaults to the next run
+    after `created_at` by the cadence for an ACTIVE monitor (null for a PAUSED one)."""
+
+    id = UUIDText(allow_none=True, load_default=None)
+    project_id = UUIDText(allow_none=True, load_default=None)
+    name = Text(required=True, max_length=COLUMN_LENGTH)
+    target_type = Choice(("TRACE", "SESSION"), required=True)
+    metric_names = fields.List(Text(), required=True, error_messages={
+        "invalid": "Input should be a valid list", "null": "Input should be a valid list",
+        "required": schemas.FIELD_REQUIRED})
+    filters = JsonObject(load_default=dict)
+    sampling_rate = JsonNumber(minimum=0, maximum=1, load_default=1.0)
+    model = Text(allow_none=True, load_default=None)
+    cadence = Text(required=True)
+    only_if_changed = JsonBool(load_default=True)
+    status = Choice(("ACTIVE", "PAUSED"), load_default="ACTIVE")
+    last_run_at = DateTimeText(allow_none=True, load_default=None)
+    last_run_id = UUIDText(allow_none=True, load_default=None)
+    next_run_at = DateTimeText(allow_none=True, load_default=None)
+    created_at = DateTimeText(allow_none=True, load_default=None)
+    updated_at = DateTimeText(allow_none=True, load_default=None)
+
+    @validates_schema(skip_on_field_errors=True)
+    def check(self, data, **kwargs):
+        from pandaprobe_fake.api.evaluations import cadence
+        from pandaprobe_fake.api.evaluations.monitors import METRICS_OF
+
+        try:
+            data["cadence"] = cadence.normalize(data["cadence"])
+        except cadence.CadenceError as err:
+            raise ValidationError({"cadence": [f"Value error, {err}"]}) from None
+        unknown = [m for m in data["metric_names"] if m not in METRICS_OF[data["target_type"]]]
+        if unknown:
+            raise ValidationError({"metric_names": [f"Value error, Unknown metrics: {', '.join(unknown)}"]})
 
 
 class FixtureProjectSchema(ControlSchema):
@@ -139,24 +206,23 @@ class FixtureProjectSchema(ControlSchema):
     scores = _list_of(FixtureScoreSchema, load_default=list)
     traces = _list_of(schemas.TraceCreateSchema, load_default=list)  # as POST /traces takes them
     runs = _list_of(FixtureRunSchema, load_default=list)
+    session_scores = _list_of(FixtureSessionScoreSchema, load_default=list)
+    monitors = _list_of(FixtureMonitorSchema, load_default=list)
 
     @validates_schema(skip_on_field_errors=True)
     def check(self, data, **kwargs):
         if data["id"] is None and data["name"] is None:
             raise ValidationError("Value error, a project needs an id or a name (or both)")
         errors = {}
-        for index, score in enumerate(data["scores"]):
-            if score["project_id"] is not None and score["project_id"] != data["id"]:
-                errors[index] = {"project_id": ["Value error, a score's project_id must be "
-                                                "the id of the project it is listed under"]}
-        for index, run in enumerate(data["runs"]):
-            if run["project_id"] is not None and run["project_id"] != data["id"]:
-                errors.setdefault("runs", {})[index] = {"project_id": [
-                    "Value error, a run's project_id must be the id of the project it is listed under"]}
+        for key in ("scores", "runs", "session_scores", "monitors"):
+            wrong = {index: {"project_id": ["Value error, a project_id must be the id of the "
+                                            "project it is listed under"]}
+                     for index, item in enumerate(data[key])
+                     if item["project_id"] is not None and item["project_id"] != data["id"]}
+            if wrong:
+                errors[key] = wrong
         if errors:
-            runs = errors.pop("runs", None)
-            raise ValidationError({**({"scores": errors} if errors else {}),
-                                   **({"runs": runs} if runs else {})})
+            raise ValidationError(errors)
 
 
 class FixtureDocumentSchema(ControlSchema):
@@ -185,6 +251,29 @@ class FixtureDocumentSchema(ControlSchema):
             raise ValidationError({"projects": errors})
 
 
+def session_score_row(score: dict[str, Any], now: int) -> dict[str, Any]:
+    """A loaded fixture session score -> the store's row (without project_id)."""
+    created = score["created_at"] if score["created_at"] is not None else now
+    row = {key: value for key, value in score.items() if key != "project_id"}
+    row.update(id=score["id"] or str(uuid.uuid4()), created_at=created,
+               updated_at=score["updated_at"] if score["updated_at"] is not None else created)
+    return row
+
+
+def monitor_row(monitor: dict[str, Any], now: int) -> dict[str, Any]:
+    """A loaded fixture monitor -> the store's row (without project_id)."""
+    from pandaprobe_fake.api.evaluations import cadence
+
+    created = monitor["created_at"] if monitor["created_at"] is not None else now
+    row = {key: value for key, value in monitor.items() if key != "project_id"}
+    row.update(id=monitor["id"] or str(uuid.uuid4()), created_at=created,
+               updated_at=monitor["updated_at"] if monitor["updated_at"] is not None else created,
+               sampling_rate=float(monitor["sampling_rate"]))
+    if row["next_run_at"] is None and row["status"] == "ACTIVE":
+        row["next_run_at"] = cadence.next_run(row["cadence"], created)
+    return row
+
+
 def score_row(score: dict[str, Any], now: int) -> dict[str, Any]:
     """A loaded fixture score -> the store's row (without project_id)."""
     created = score["created_at"] if score["created_at"] is not None else now
@@ -209,6 +298,8 @@ class FixtureDumpProjectSchema(Schema):
     scores = fields.List(fields.Nested(schemas.TraceScoreSchema))
     traces = fields.List(fields.Nested(schemas.TraceSchema))
     runs = fields.List(fields.Nested(FixtureRunDumpSchema))
+    session_scores = fields.List(fields.Nested(SessionScoreSchema))
+    monitors = fields.List(fields.Nested(MonitorSchema))
 
 
 class FixtureDumpSchema(Schema):
@@ -221,6 +312,8 @@ class LoadedProjectSchema(Schema):
     scores = fields.Integer()
     traces = fields.Integer()
     runs = fields.Integer()
+    session_scores = fields.Integer()
+    monitors = fields.Integer()
 
 
 class LoadedSchema(Schema):

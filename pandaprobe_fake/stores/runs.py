@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any, Iterable
 
+from pandaprobe_fake.stores import UnknownFilter
 from pandaprobe_fake.stores.traces import SPAN_COLUMNS, SPAN_JSON, TRACE_COLUMNS, TRACE_JSON, _json
 from pandaprobe_fake.stores.traces import row_dict as _row
 
@@ -51,6 +52,7 @@ RUN_KEYS = ("id", "name", "status", "metric_names", "total_targets", "evaluated_
             "sampling_rate", "model", "monitor_id", "error_message")
 RUN_COLUMNS = RUN_KEYS + ("targets", "pairs", "running_at", "due_at")
 RUN_JSON = ("metric_names", "filters", "targets", "pairs")
+RUN_FILTERS = ("target_type", "status", "monitor_id")  # what list_runs filters on
 UNFINISHED = ("PENDING", "RUNNING")
 
 
@@ -89,13 +91,18 @@ class RunStore:
             row = cur.fetchone()
             return self._run(cur, row) if row else None
 
-    def list_runs(self, project_id: str, target_type: str, status: str | None, limit: int,
+    def list_runs(self, project_id: str, filters: dict[str, Any], limit: int,
                   offset: int) -> tuple[list[dict[str, Any]], int]:
-        """Newest first."""
-        where, params = "project_id = ? AND target_type = ?", [project_id, target_type]
-        if status is not None:
-            where += " AND status = ?"
-            params.append(status)
+        """Newest first; `filters` of RUN_FILTERS (None: no filter).  A filter this store does
+        not know is an UnknownFilter."""
+        unknown = sorted(set(filters) - set(RUN_FILTERS))
+        if unknown:
+            raise UnknownFilter(f"the run list has no filter {', '.join(unknown)}")
+        where, params = "project_id = ?", [project_id]
+        for column in RUN_FILTERS:
+            if filters.get(column) is not None:
+                where += f" AND {column} = ?"
+                params.append(filters[column])
         with self.read() as conn:
             total = conn.execute(f"SELECT COUNT(*) FROM eval_runs WHERE {where}", params).fetchone()[0]
             if offset >= total:
@@ -118,7 +125,14 @@ class RunStore:
             else:
                 conn.execute("UPDATE trace_scores SET eval_run_id = NULL "
                              "WHERE project_id = ? AND eval_run_id = ?", (project_id, run_id))
+            conn.execute("UPDATE monitors SET last_run_id = NULL WHERE project_id = ? AND last_run_id = ?",
+                         (project_id, run_id))
             return True
+
+    @staticmethod
+    def _detach_monitor_runs(conn: sqlite3.Connection, monitor_id: str) -> None:
+        """A deleted monitor's runs stay, with monitor_id null (BEHAVIOR.md)."""
+        conn.execute("UPDATE eval_runs SET monitor_id = NULL WHERE monitor_id = ?", (monitor_id,))
 
     def run_scores(self, project_id: str, run_id: str) -> list[dict[str, Any]]:
         """The trace scores a run wrote, newest first (last target, last metric first)."""

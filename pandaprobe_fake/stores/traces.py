@@ -26,6 +26,7 @@ from typing import Any, Iterable
 import orjson
 
 from pandaprobe_fake.jsonio import read_json
+from pandaprobe_fake.stores import UnknownFilter
 
 TRACE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS traces (
@@ -109,10 +110,6 @@ _TRACE_SORTS = {"started_at": "t.started_at", "ended_at": "t.ended_at", "name": 
                 "latency": "(t.ended_at - t.started_at)", "status": "t.status"}
 _VISIBLE = "(t.visible_at IS NULL OR t.visible_at <= :now)"
 _LARGEST = sys.float_info.max
-
-
-class UnknownFilter(ValueError):
-    """A list filter the trace store does not know (a programming error, not a request's)."""
 
 
 def _json(value: Any) -> str | None:
@@ -273,7 +270,8 @@ class TraceStore:
         """Store traces (TraceCreate as loaded, with their "spans") of a project: merged into
         the stored trace of the same id by the upsert rules when `merge`, else inserted (a
         taken id is an IntegrityError).  A new trace is readable from `visible_at` (None: at
-        once).  Returns the trace ids."""
+        once).  A new trace's `ingested_at` (microseconds), when given, is when it was written
+        (the demo data's traces arrive as they end); else `now`.  Returns the trace ids."""
         trace_rows, updates, trace_ids = [], [], []
         for incoming in traces:
             trace = {c: incoming.get(c) for c in TRACE_COLUMNS}
@@ -289,7 +287,8 @@ class TraceStore:
                 trace["tags"] = _sorted_union(old["tags"], trace["tags"])
                 updates.append(trace)
             else:
-                trace_rows.append({**trace, "visible_at": visible_at})
+                trace_rows.append({**trace, "visible_at": visible_at,
+                                   "ingested_at": incoming.get("ingested_at")})
             trace_ids.append(trace["trace_id"])
         self._put_traces(conn, trace_rows, now, insert=True)
         self._put_traces(conn, updates, now, insert=False)
@@ -304,7 +303,7 @@ class TraceStore:
         if not traces:
             return
         rows = [{**{c: _json(t[c]) if c in TRACE_JSON else t[c] for c in TRACE_COLUMNS},
-                 "now": now, "visible_at": t.get("visible_at")} for t in traces]
+                 "now": t.get("ingested_at") or now, "visible_at": t.get("visible_at")} for t in traces]
         if insert:
             conn.executemany(
                 f"INSERT INTO traces ({', '.join(TRACE_COLUMNS)}, created_at, updated_at, visible_at) "

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields
 
-from pandaprobe_fake.fields import (COLUMN_LENGTH, FIELD_REQUIRED, NOT_AN_OBJECT, Choice, JsonNumber,
+from pandaprobe_fake.fields import (COLUMN_LENGTH, FIELD_REQUIRED, NOT_AN_OBJECT, Choice, JsonNumber, QueryBool,
                                     ListOf, QueryInt, QueryText, Text, Timestamp, UUIDText)
 from pandaprobe_fake.schemas import TRACE_STATUSES, RequestSchema
 
 RUN_STATUSES = ("PENDING", "RUNNING", "COMPLETED", "FAILED")
-BOOLEAN_WORDS = {"0": False, "off": False, "f": False, "false": False, "n": False, "no": False,
-                 "1": True, "on": True, "t": True, "true": True, "y": True, "yes": True}
 
 
 class MinListOf(ListOf):
@@ -29,18 +27,6 @@ class MinListOf(ListOf):
             raise ValidationError(f"List should have at least {self.min_items} item{plural} "
                                   f"after validation, not {len(items)}")
         return items
-
-
-class QueryBool(fields.Boolean):
-    """A boolean query parameter, read as Pydantic reads one."""
-
-    default_error_messages = {"required": FIELD_REQUIRED}
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        word = str(value).strip().lower()
-        if word not in BOOLEAN_WORDS:
-            raise ValidationError("Input should be a valid boolean, unable to interpret input")
-        return BOOLEAN_WORDS[word]
 
 
 def _name() -> Text:

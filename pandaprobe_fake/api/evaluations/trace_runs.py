@@ -109,8 +109,8 @@ def create_batch_eval_run(project_id: str, body: dict[str, Any]):
 @blueprint.get(RUNS)
 @endpoint("evaluations", query=run_schemas.run_list_query, responses={200: run_schemas.eval_run_page})
 def list_eval_runs(project_id: str, query: dict[str, Any]):
-    items, total = store().list_runs(project_id, "TRACE", query.get("status"), query["limit"],
-                                     query["offset"])
+    items, total = store().list_runs(project_id, {"target_type": "TRACE", "status": query.get("status")},
+                                     query["limit"], query["offset"])
     return json_response(run_schemas.eval_run_page.dump(
         {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}))
 

@@ -1,0 +1,45 @@
+"""Monitor cadences as upstream reads them: `every_6h`, `daily`, `weekly`, or `cron:<expression>`
+(croniter's 5 fields, a 6th trailing seconds field, aliases such as `@hourly`), and the next run
+they give.  Pure functions of the cadence text and a time in microseconds."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from croniter import croniter
+
+from pandaprobe_fake.clock import to_datetime, to_micros
+
+HOUR = 3_600_000_000
+INTERVALS = {"every_6h": 6 * HOUR, "daily": 24 * HOUR, "weekly": 7 * 24 * HOUR}
+CRON = "cron:"
+
+
+class CadenceError(ValueError):
+    """A cadence upstream refuses; the message is its sentence."""
+
+
+def normalize(cadence: str) -> str:
+    """The cadence as stored (`cron:` expressions trimmed), or CadenceError."""
+    if cadence in INTERVALS:
+        return cadence
+    if cadence.startswith(CRON):
+        expression = cadence[len(CRON):].strip()
+        if not expression:
+            raise CadenceError("Cron expression must not be empty after 'cron:' prefix.")
+        if not croniter.is_valid(expression):
+            raise CadenceError(f"Invalid cron expression: '{expression}'")
+        return CRON + expression
+    raise CadenceError(
+        f"Invalid cadence '{cadence}'. Must be one of [<MonitorCadence.EVERY_6H: 'every_6h'>, "
+        f"<MonitorCadence.DAILY: 'daily'>, <MonitorCadence.WEEKLY: 'weekly'>] or 'cron:<expression>'.")
+
+
+def next_run(cadence: str, now: int) -> int:
+    """The next run of a (normalized) cadence after `now`: now + 6 h / 1 day / 7 days exactly,
+    or the next cron match strictly after now (UTC, whole seconds)."""
+    if cadence in INTERVALS:
+        return now + INTERVALS[cadence]
+    start = to_datetime(now).astimezone(timezone.utc)
+    following = croniter(cadence[len(CRON):], start).get_next(datetime)
+    return to_micros(following)
