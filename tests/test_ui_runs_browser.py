@@ -154,8 +154,16 @@ def test_a_frozen_clock_holds_the_run_on_screen_until_it_moves(page, server):
         expect(page.locator("#run .run-status .badge")).to_have_text("PENDING")
         expect(page.locator("#run-waiting")).to_be_visible()
         expect(page.locator("#run .progress.active")).to_be_visible()
-        page.wait_for_timeout(1200)  # polls go by; nothing moves on a frozen clock
+        loads: list[str] = []
+        page.on("load", lambda: loads.append(page.url))
+        # refused polls (a scripted 429, twice) neither stop the page following nor make it reload
+        assert control.post(f"{server.url}/_fake/faults", json={
+            "method": "GET", "path": f"{RUNS}/*", "status": 429, "times": 2}).status_code == 201
+        page.wait_for_timeout(2500)  # polls go by; nothing moves on a frozen clock
         expect(page.locator("#run .run-status .badge")).to_have_text("PENDING")
+        assert loads == []
+        (fault,) = control.get(f"{server.url}/_fake/faults").json()["items"]
+        assert (fault["applied"], fault["remaining"]) == (2, 0)  # the page met both
         shot(page, "ui-run-pending.png")
         control.post(f"{server.url}/_fake/clock", json={"advance_seconds": 0.3})
         expect(page.locator("#run .run-status .badge")).to_have_text("RUNNING")
@@ -166,3 +174,4 @@ def test_a_frozen_clock_holds_the_run_on_screen_until_it_moves(page, server):
         assert api_for(page, server).get(f"{server.url}{RUNS}/{run_id}").json()["status"] == "COMPLETED"
     finally:
         control.delete(f"{server.url}/_fake/clock")
+        control.delete(f"{server.url}/_fake/faults")

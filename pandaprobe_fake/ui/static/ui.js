@@ -6,7 +6,7 @@
 // what the API answers is shown as it is.
 "use strict";
 
-const POLL_MS = 400;
+const POLL_MS = 400, MAX_POLL_MS = 5000;
 
 document.addEventListener("DOMContentLoaded", () => {
   for (const select of document.querySelectorAll("select[data-autosubmit]")) {
@@ -126,19 +126,23 @@ function showRunState(element, run) {
 function watchRuns() {
   const watched = [...document.querySelectorAll("[data-watch-run]")];
   if (!watched.length) return;
+  let wait = POLL_MS;
   const tick = async () => {
-    let active = 0;
+    let active = 0, trouble = false;
     for (const element of watched) {
       try {
         const {response, answer} = await callApi("GET", `/evaluations/trace-runs/${encodeURIComponent(element.dataset.watchRun)}`);
-        if (!response.ok) continue;  // deleted meanwhile: the reload shows it
+        if (response.status === 404) continue;  // deleted meanwhile: the reload shows it
+        if (!response.ok) { active += 1; trouble = true; continue; }  // 429, a scripted fault...
         showRunState(element, answer);
         if (answer.status === "PENDING" || answer.status === "RUNNING") active += 1;
       } catch (failure) {
         active += 1;  // the fake is briefly unreachable: keep trying
+        trouble = true;
       }
     }
-    if (active) window.setTimeout(tick, POLL_MS);
+    wait = trouble ? Math.min(wait * 2, MAX_POLL_MS) : POLL_MS;  // back off while refused
+    if (active) window.setTimeout(tick, wait);
     else window.location.reload();
   };
   window.setTimeout(tick, POLL_MS);
