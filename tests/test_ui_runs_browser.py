@@ -175,3 +175,26 @@ def test_a_frozen_clock_holds_the_run_on_screen_until_it_moves(page, server):
     finally:
         control.delete(f"{server.url}/_fake/clock")
         control.delete(f"{server.url}/_fake/faults")
+
+
+@pytest.mark.parametrize("width", [1360, 420])
+def test_runs_traces_and_a_run_fit_the_window(browser, server, width):  # noqa: F811
+    """No view of runs widens the page (a wide table scrolls in its own box), even with a
+    255-character run name (the longest) and a narrow window."""
+    headers = {"X-API-Key": "layout", "X-Project-Name": "demo"}
+    trace_id = requests.get(f"{server.url}/traces", params={"limit": 1}, headers=headers).json()["items"][0]["trace_id"]
+    run = requests.post(f"{server.url}{RUNS}/batch", headers=headers, json={
+        "trace_ids": [trace_id], "metrics": ["coherence"], "name": "n" * 255})
+    assert run.status_code == 202, run.text
+    run = run.json()
+    context = browser.new_context(base_url=server.url, viewport={"width": width, "height": 900})
+    try:
+        tab = context.new_page()
+        for path in ("/ui/runs", "/ui/traces", f"/ui/runs/{run['id']}", f"/ui/traces/{trace_id}", "/ui"):
+            tab.goto(path)
+            assert tab.evaluate("document.documentElement.scrollWidth") <= width, path
+        if width < 800:
+            tab.goto("/ui/runs")
+            shot(tab, "ui-runs-narrow.png")
+    finally:
+        context.close()
