@@ -81,6 +81,7 @@ def test_runs_are_listed_newest_first_as_the_api_lists_them(api, client):
     row = row[:row.index("</tr>")]
     assert "coherence, confidence" in row
     assert '<span class="evaluated">2</span>/<span class="total">2</span>' in row
+    assert '<progress max="2" value="2"' in row
     assert "badge run-status-completed" in row
     assert esc(made[1]["model"]).replace("/", "/<wbr>") in row  # breaks only after a slash
     assert f'href="/ui/runs/{made[1]["id"]}?project=' in row
@@ -118,6 +119,26 @@ def test_names_and_models_are_escaped(api, client):
     for path in ("/ui/runs", f"/ui/runs/{run['id']}"):
         text = page(client, path)
         assert "<b>bold" not in text and "<i>x" not in text and esc("<b>bold</b>") in text
+
+
+def test_a_run_with_no_target_shows_full_progress_when_done(api, client):
+    trace(api)
+    response = api.post(RUNS, json={"metrics": ["coherence"], "sampling_rate": 0})
+    assert response.status_code == 202
+    run = response.get_json()
+    text = page(client, f"/ui/runs/{run['id']}")
+    assert '<progress max="1" value="1"' in text and '<span class="evaluated">0</span> of 0 traces' in text
+    assert "This run wrote no scores." in text
+
+
+def test_run_views_are_ready_for_a_strict_content_security_policy(api, client):
+    """No inline script or style attribute: every script is static/ui.js, every style ui.css."""
+    t = trace(api)
+    run = start(api, [t])
+    for path in ("/ui/runs", "/ui/traces", f"/ui/runs/{run['id']}"):
+        text = page(client, path)
+        assert re.findall(r"<script[^>]*>", text) == ['<script src="/ui/static/ui.js" defer>']
+        assert " style=" not in text and "javascript:" not in text and " onclick" not in text
 
 
 def test_runs_list_boundaries_of_the_page_size(api, client):
@@ -162,7 +183,7 @@ def test_a_pending_run_is_followed_until_the_clock_completes_it(tmp_path):
         assert WATCHED.findall(text) == [run["id"]] and REFRESH in text
         assert "badge run-status-pending" in text and 'id="run-waiting"' in text
         assert 'id="no-run-scores"' in text and "the run is PENDING" in text
-        assert 'class="progress active"' in text
+        assert 'class="progress active"' in text and '<progress max="1" value="0"' in text
         listed = page(client, "/ui/runs")
         assert WATCHED.findall(listed) == [run["id"]] and REFRESH in listed
         app.extensions["store"].clock.advance(1)

@@ -73,6 +73,7 @@ def test_start_a_run_on_chosen_traces_and_metrics_and_watch_it_complete(page, se
     assert sorted(run["metric_names"]) == ["coherence", "task_completion"]
     assert sorted(run["filters"]["trace_ids"]) == sorted(chosen)
     expect(page.locator("#run .progress-text")).to_have_text("3/3")
+    assert page.locator("#run .progress progress").evaluate("p => [p.value, p.max]") == [3, 3]
     scores = http.get(f"{server.url}{RUNS}/{run_id}/scores").json()
     assert page.locator("#run-scores-table tr.score-row").evaluate_all(
         "rs => rs.map(r => r.dataset.scoreId)") == [s["id"] for s in scores]
@@ -198,3 +199,34 @@ def test_runs_traces_and_a_run_fit_the_window(browser, server, width):  # noqa: 
             shot(tab, "ui-runs-narrow.png")
     finally:
         context.close()
+
+
+def test_retry_the_failed_pairs_of_a_run_from_its_page(page, server):
+    control = requests.Session()
+    rule = control.post(f"{server.url}/_fake/judge", json={"metric": "confidence", "error": "judge timed out"})
+    assert rule.status_code == 201
+    try:
+        page.goto("/ui/traces")
+        for i in range(2):
+            page.check(f"tr.trace-row input[name=trace_ids] >> nth={i}")
+        for metric in ("coherence", "confidence"):
+            page.check(f'#start-run input[name=metrics][value="{metric}"]')
+        page.click("#start-run button[type=submit]")
+        first = run_id_of(page)
+        expect(page.locator("#run .run-status .badge")).to_have_text("COMPLETED")
+        expect(page.locator("#run [data-failed]")).to_have_text("2")
+        expect(page.locator("#run-scores-table .status .badge", has_text="FAILED")).to_have_count(2)
+        control.delete(f"{server.url}/_fake/judge")  # the judge recovers
+        page.click("#retry-run")
+        page.wait_for_url(lambda url: first not in url and RUN_URL.search(url) is not None)
+        retry = run_id_of(page)
+        expect(page.locator("#run .run-status .badge")).to_have_text("COMPLETED")
+        expect(page.locator("#run-scores-table tr.score-row")).to_have_count(2)
+        expect(page.locator("#run-scores-table .status .badge", has_text="SUCCESS")).to_have_count(2)
+        answer = api_for(page, server).get(f"{server.url}{RUNS}/{retry}").json()
+        assert answer["filters"]["retry_of"] == first and answer["metric_names"] == ["confidence"]
+        shot(page, "ui-run-retried.png")
+        page.click(f'a[href*="/ui/runs/{first}"]')  # back to the original
+        expect(page).to_have_url(re.compile(rf"/ui/runs/{first}\?"))
+    finally:
+        control.delete(f"{server.url}/_fake/judge")

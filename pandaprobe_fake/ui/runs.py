@@ -53,10 +53,12 @@ def runs_of_trace(project_id: str, trace_id: str) -> tuple[Answer, list[tuple[st
 
 
 def progress(run: dict[str, Any]) -> dict[str, Any]:
-    """evaluated/total as a percentage (a run with no target is done at 100 %)."""
-    total, done = run["total_targets"], run["evaluated_count"]
-    return {"percent": 100 if not total else round(100 * done / total),
-            "active": run["status"] in ACTIVE}
+    """evaluated of total, for a <progress> (which needs max > 0: a run with no target shows
+    full when done, empty before)."""
+    total, done, active = run["total_targets"], run["evaluated_count"], run["status"] in ACTIVE
+    if not total:
+        return {"max": 1, "value": 0 if active else 1, "active": active}
+    return {"max": total, "value": done, "active": active}
 
 
 def context_for(template_context: dict[str, Any]) -> dict[str, Any]:

@@ -116,8 +116,11 @@ function showRunState(element, run) {
     if (status) status.replaceChildren(badge("run-status", run.status));
     for (const node of target.querySelectorAll(".evaluated")) node.textContent = run.evaluated_count;
     for (const node of target.querySelectorAll("[data-failed]")) node.textContent = run.failed_count;
-    for (const bar of target.querySelectorAll(".progress-bar")) {
-      bar.style.width = `${run.total_targets ? Math.round(100 * run.evaluated_count / run.total_targets) : 100}%`;
+    for (const bar of target.querySelectorAll(".progress progress")) {
+      const active = run.status === "PENDING" || run.status === "RUNNING";
+      bar.max = run.total_targets || 1;
+      bar.value = run.total_targets ? run.evaluated_count : (active ? 0 : 1);
+      bar.parentElement.classList.toggle("active", active);
     }
   }
 }
