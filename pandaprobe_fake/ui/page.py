@@ -3,7 +3,10 @@
     /                    a browser is redirected here (api/meta.py; API clients get JSON)
     /ui                  scores table (the list route's filters, pagination, inline edit)
                          and charts per metric (summary, trend, distribution)
-    /ui/traces/<id>      a trace, its spans as an indented timeline, its latest scores
+    /ui/traces/<id>      a trace, its spans as an indented timeline, its latest scores, the runs
+                         that scored it, and an Evaluate form (a run on this trace)
+    /ui/traces, /ui/runs, /ui/runs/<id>   choose traces and start a run; the runs; one run
+                         and its scores (ui/runs.py)
     POST /ui/key         remember an API key for the page (a cookie), for a fake run with --api-key
 
 The page has no data path of its own.  Every figure on it comes from the API's routes:
@@ -36,7 +39,7 @@ UI_TOKEN = "pandaprobe-fake-ui"  # the bearer token the page sends when it has n
 KEY_COOKIE = "pandaprobe_fake_key"
 SCORES = "/evaluations/trace-scores"
 ANALYTICS = "/evaluations/analytics/trace-scores"
-FILTERS = ("name", "source", "status", "data_type", "trace_id", "date_from", "date_to")
+FILTERS = ("name", "source", "status", "data_type", "trace_id", "eval_run_id", "date_from", "date_to")
 PAGE_SIZES = ("20", "50", "100", "200")
 DEFAULT_PAGE_SIZE = "20"
 CHART_BUCKETS = "10"
@@ -80,8 +83,9 @@ def page_token() -> str:
 
 def call_api(method: str, path: str, project_id: str,
              query: Iterable[tuple[str, str]] | None = None) -> Answer:
-    """One request to the API's own route, dispatched through the app (no network), marked
-    internal: the journal, faults and rate limit leave it alone (web.is_internal)."""
+    """One read of the API's own route, dispatched through the app (no network), marked
+    internal: the journal, faults and rate limit leave it alone (web.is_internal).  The page
+    only reads this way; what it changes, the browser sends to the API itself (static/ui.js)."""
     app = current_app._get_current_object()
     headers = {"Authorization": f"Bearer {page_token()}", "X-Project-ID": project_id,
                "X-Request-ID": g.get("request_id", ""), "User-Agent": "pandaprobe-fake-ui"}
@@ -170,6 +174,21 @@ def helpers() -> dict[str, Any]:
     return {"page_url": page_url, "ui_token": page_token}
 
 
+def pages_of(listing: Answer, endpoint: str) -> dict[str, Any] | None:
+    """The pager of a paginated answer ({items, total, limit, offset}), links to `endpoint`."""
+    if not listing.ok:
+        return None
+    body = listing.body
+    offset, size, total = body["offset"], body["limit"], body["total"]
+    count = max((total + size - 1) // size, 1)
+    return {"first": offset + 1, "last": offset + len(body["items"]), "total": total,
+            "number": offset // size + 1, "count": count,
+            # past the end, "newer" goes back to the last page there is
+            "prev": (page_url(endpoint, offset=max(min(offset - size, (count - 1) * size), 0) or None)
+                     if offset > 0 else None),
+            "next": page_url(endpoint, offset=offset + size) if offset + size < total else None}
+
+
 # -- the views ------------------------------------------------------------------------------------
 
 
@@ -191,7 +210,7 @@ def save_key():
 def scores_page():
     projects, project, problem = choose_project()
     context: dict[str, Any] = {"projects": projects, "project": project, "problem": problem,
-                               "schemas": schemas, "page_sizes": PAGE_SIZES}
+                               "schemas": schemas, "page_sizes": PAGE_SIZES, "section": "scores"}
     if project is None:
         return render_template("scores.html", **context)
     pid = g.ui_project = project["id"]
@@ -225,17 +244,7 @@ def scores_page():
             metrics.append(metric)
         metrics.sort(key=lambda m: m["summary"]["avg_score"] is None)  # charted ones first
 
-    pages = None
-    if listing.ok:
-        body = listing.body
-        offset, size, total = body["offset"], body["limit"], body["total"]
-        count = max((total + size - 1) // size, 1)
-        pages = {"first": offset + 1, "last": offset + len(body["items"]), "total": total,
-                 "number": offset // size + 1, "count": count,
-                 # past the end, "newer" goes back to the last page there is
-                 "prev": (page_url(offset=max(min(offset - size, (count - 1) * size), 0) or None)
-                          if offset > 0 else None),
-                 "next": page_url(offset=offset + size) if offset + size < total else None}
+    pages = pages_of(listing, "ui.scores_page")
     metric_names = sorted(({item["metric_name"] for item in names.body} if names.ok else set())
                           | ({last("name")} if last("name") else set()))
     context.update(names=names, summary=summary, listing=listing, metrics=metrics, pages=pages,
@@ -249,13 +258,18 @@ def scores_page():
 def trace_page(trace_id: str):
     projects, project, problem = choose_project()
     context: dict[str, Any] = {"projects": projects, "project": project, "problem": problem,
-                               "trace_id": trace_id}
+                               "trace_id": trace_id, "section": "traces"}
     if project is None:
         return render_template("trace.html", **context)
     segment = quote(trace_id, safe="")
     trace = call_api("GET", f"/traces/{segment}", project["id"])
     scores = call_api("GET", f"{SCORES}/{segment}", project["id"])
     body = trace.body if trace.ok else None
-    context.update(trace=trace, scores=scores,
+    run_scores, trace_runs = runs.runs_of_trace(project["id"], body["trace_id"]) if body else (None, [])
+    context.update(trace=trace, scores=scores, run_scores=run_scores, trace_runs=trace_runs,
+                   metrics=runs.metric_choices(project["id"]) if body else None,
                    timeline=charts.timeline(body, body["spans"]) if body else None)
-    return render_template("trace.html", **context)
+    return render_template("trace.html", **runs.context_for(context))
+
+
+from pandaprobe_fake.ui import runs  # noqa: E402  (its views join this blueprint)
