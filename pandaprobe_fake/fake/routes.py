@@ -25,6 +25,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from pandaprobe_fake.clock import in_range
 from pandaprobe_fake.fake import schemas as fake_schemas
 from pandaprobe_fake import openapi
 from pandaprobe_fake import schemas
@@ -167,12 +168,17 @@ def get_clock():
 def set_clock():
     (args,) = load_parts((fake_schemas.clock, body(), "body"))
     clock = state().store.clock
+    if "advance_seconds" in args and "freeze" not in args and not clock.frozen:
+        raise ApiError(409, "The clock is not frozen: freeze it first "
+                            "(POST /_fake/clock {\"freeze\": \"<ISO 8601>\"}).")
+    # Both checked before either is applied: a refused call leaves the clock as it was.
+    start = args.get("freeze", clock.now())
+    if "advance_seconds" in args and not in_range(start + round(args["advance_seconds"] * 1_000_000)):
+        raise ApiValidationError([{"field": "advance_seconds", "message":
+                                   "Value error, the clock would pass year 9999 (UTC)"}])
     if "freeze" in args:
         clock.freeze(args["freeze"])
     if "advance_seconds" in args:
-        if not clock.frozen:
-            raise ApiError(409, "The clock is not frozen: freeze it first "
-                                    "(POST /_fake/clock {\"freeze\": \"<ISO 8601>\"}).")
         clock.advance(args["advance_seconds"])
     return clock_state()
 

@@ -30,7 +30,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
 
 from pandaprobe_fake import schemas
-from pandaprobe_fake.fields import (Choice, DateTimeText, HttpMethod, JsonBool, JsonInt, JsonNumber, JsonObject,
+from pandaprobe_fake.fields import (Choice, DateTimeText, HttpMethod, JsonBool, JsonInt, JsonNumber, JsonObject, JsonValue,
                                     ProjectName, QueryText, StringMap, Text, UUIDText, parse_datetime)
 from pandaprobe_fake.schemas import (BAD_PROJECT_NAME, COLUMN_LENGTH, DATA_TYPES, PROJECT_NAME, SOURCES,
                      STATUSES, value_problem)
@@ -190,7 +190,7 @@ class FaultSchema(ControlSchema):
     method = HttpMethod(allow_none=True, load_default=None)
     path = Text(allow_none=True, load_default=None)
     status = JsonInt(minimum=200, maximum=599, allow_none=True, load_default=None)
-    body = fields.Raw(allow_none=True, load_default=None)
+    body = JsonValue(load_default=None)  # sendable: no lone surrogates (nor NUL, NaN)
     headers = StringMap(load_default=dict)
     delay_ms = JsonInt(minimum=0, maximum=MAX_DELAY_MS, load_default=0)
     times = JsonInt(minimum=1, allow_none=True, load_default=1)
