@@ -64,6 +64,13 @@ def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> No
     print(f"pandaprobe-fake {__version__}: demo page {url}/ui, API docs {url}/docs"
           + (", in memory with demo data (mock mode)" if settings.mock else
              f", database {settings.database or ':memory:'}"), file=sys.stderr, flush=True)
+    if settings.mock and settings.api_keys:
+        print(f"pandaprobe-fake: mock mode with --api-key: every request (and /_fake/) needs one "
+              f"of the {len(settings.api_keys)} key(s); a request without a project header goes "
+              f"to project {settings.project!r}", file=sys.stderr, flush=True)
+    elif settings.api_keys:
+        print(f"pandaprobe-fake: --api-key: every request (and /_fake/) needs one of the "
+              f"{len(settings.api_keys)} key(s)", file=sys.stderr, flush=True)
     try:
         server.run()
     except KeyboardInterrupt:
