@@ -11,9 +11,11 @@ option, each of which can also come from a PANDAPROBE_FAKE_* environment variabl
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import sys
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, NoReturn, Sequence
 
 from flask import Flask
 
@@ -21,6 +23,7 @@ from pandaprobe_fake import UPSTREAM_VERSION, __version__, api, fake, openapi, w
 from pandaprobe_fake.jsonio import FastJSONProvider
 from pandaprobe_fake.settings import Settings, parse_command_line, settings_of
 from pandaprobe_fake.store import Store
+from pandaprobe_fake.stores.files import DatabaseFileError
 from pandaprobe_fake.ui import page as ui
 
 log = logging.getLogger("pandaprobe_fake")
@@ -50,16 +53,29 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None, **changes: 
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> None:
+    """Run the fake.  A start-up failure (a bad option, a database file it will not open, an
+    address it cannot bind) is one line on stderr and exit status 2 (options) or 1 (the rest),
+    never a traceback."""
     import waitress
 
-    settings = parse_command_line(argv, prog)
+    settings = parse_command_line(argv, prog)  # argparse: one line, status 2
+    try:
+        app = create_app(settings)
+    except DatabaseFileError as err:
+        fail(prog, str(err))
+    try:
+        server = waitress.create_server(app, host=settings.host, port=settings.port,
+                                        threads=settings.threads, ident="pandaprobe-fake")
+    except (OSError, ValueError) as err:
+        app.extensions["store"].close()
+        fail(prog, bind_error(settings, err))
+    # Logging starts once the fake is up: a failed start prints nothing but its one line.
     logging.basicConfig(level=logging.WARNING if settings.quiet else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    app = create_app(settings)
-    server = waitress.create_server(app, host=settings.host, port=settings.port,
-                                    threads=settings.threads, ident="pandaprobe-fake")
-    host = settings.host if ":" not in settings.host else f"[{settings.host}]"
-    url = f"http://{host}:{server.effective_port}"
+    listen = getattr(server, "effective_listen", None)
+    bound_host, port = listen[0][:2] if listen else (settings.host, server.effective_port)
+    host = bound_host if ":" not in bound_host else f"[{bound_host}]"
+    url = f"http://{host}:{port}"
     print(url, flush=True)  # the first line is the URL (tests and scripts read it)
     print(f"pandaprobe-fake {__version__}: demo page {url}/ui, API docs {url}/docs"
           + (", in memory with demo data (mock mode)" if settings.mock else
@@ -77,6 +93,24 @@ def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> No
         pass
     finally:
         app.extensions["store"].close()
+
+
+def bind_error(settings: Settings, err: Exception) -> str:
+    where = f"{settings.host}:{settings.port}"
+    if isinstance(err, socket.gaierror) or isinstance(err, ValueError):
+        return f"--host {settings.host!r}: not an address this machine can listen on ({err})"
+    if err.errno == errno.EADDRINUSE:
+        return f"cannot listen on {where}: the port is already in use (choose another with --port, or 0)"
+    if err.errno == errno.EADDRNOTAVAIL:
+        return f"--host {settings.host!r}: not an address of this machine ({err.strerror})"
+    if err.errno == errno.EACCES:
+        return f"cannot listen on {where}: permission denied (ports below 1024 need privileges)"
+    return f"cannot listen on {where}: {err.strerror or err}"
+
+
+def fail(prog: str, message: str) -> NoReturn:
+    print(f"{prog}: error: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
 
 
 if __name__ == "__main__":

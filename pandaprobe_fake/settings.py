@@ -80,7 +80,11 @@ def settings_of(given: Settings | Mapping[str, Any] | None = None, **changes: An
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with each option's environment variable as its default."""
+    """argparse, with each option's environment variable as its default, and its errors as
+    one line on stderr (status 2) instead of the usage text and the error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
     def add(self, group, *flags: str, env: str, **kwargs: Any) -> None:
         raw = os.environ.get(ENV_PREFIX + env)
@@ -166,6 +170,14 @@ def parse_command_line(argv: Sequence[str] | None = None, prog: str = "pandaprob
     if not (args.mock or args.demo_data) and any(
             v is not None for v in (args.project, args.seed, args.scores)):
         parser.error("--project, --seed and --scores go with --mock or --demo-data")
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port {args.port}: a port is 0 to 65535 (0 picks a free one)")
+    if args.threads < 1:
+        parser.error(f"--threads {args.threads}: give 1 or more")
+    if args.max_body < 1:
+        parser.error(f"--max-body {args.max_body}: give 1 or more bytes")
+    if not args.host.strip():
+        parser.error("--host: give an address to bind, e.g. 127.0.0.1")
     if args.scores is not None and args.scores < 0:
         parser.error("--scores must be 0 or more")
     if args.journal_size < 0:

@@ -22,6 +22,7 @@ import uuid
 from typing import Any, Iterable, Iterator
 
 from pandaprobe_fake.clock import Clock
+from pandaprobe_fake.stores import files
 from pandaprobe_fake.stores.cache import COUNT, MISSING, PROJECT, StoreCache
 from pandaprobe_fake.stores.traces import SPAN_COLUMNS, SPAN_JSON, TRACE_COLUMNS, TRACE_JSON, TRACE_SCHEMA, TraceStore
 from pandaprobe_fake.stores.traces import _json
@@ -122,8 +123,15 @@ class Store(TraceStore):
         self._cache = StoreCache()
         if self.path is None:
             self._shared = self._open(":memory:")
-        with self._connection() as conn:
-            conn.executescript(SCHEMA)
+        else:
+            files.check_file(self.path, SCHEMA)  # before SQLite touches it (DatabaseFileError)
+        try:
+            with self._connection() as conn:
+                conn.executescript(SCHEMA)
+                files.mark(conn)
+        except sqlite3.Error as err:  # e.g. a read-only directory, a full disk, a locked file
+            self.close()
+            raise files.DatabaseFileError(f"--db {self.path}: cannot be opened ({err})") from None
 
     # -- connections and transactions ------------------------------------------------
 
