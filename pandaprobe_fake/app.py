@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> No
     """Run the fake.  A start-up failure (a bad option, a database file it will not open, an
     address it cannot bind) is one line on stderr and exit status 2 (options) or 1 (the rest),
     never a traceback."""
-    import waitress
+    from pandaprobe_fake import serve
 
     settings = parse_command_line(argv, prog)  # argparse: one line, status 2
     try:
@@ -64,8 +64,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> No
     except DatabaseFileError as err:
         fail(prog, str(err))
     try:
-        server = waitress.create_server(app, host=settings.host, port=settings.port,
-                                        threads=settings.threads, ident="pandaprobe-fake")
+        server = serve.create_server(app, host=settings.host, port=settings.port,
+                                     threads=settings.threads)
     except (OSError, ValueError) as err:
         app.extensions["store"].close()
         fail(prog, bind_error(settings, err))

@@ -332,7 +332,7 @@ def test_journal_records_each_request_with_masked_keys(ctl, mem_app):
     journal = response.get_json()
     assert journal["total"] == 4
     first, second, third, fourth = journal["items"]
-    assert set(first) == {"method", "path", "query", "headers", "body", "status", "duration_ms", "time"}
+    assert set(first) == {"method", "path", "query", "headers", "body", "body_bytes", "status", "duration_ms", "time"}
     assert (first["method"], first["path"], first["status"]) == ("POST", SCORES, 201)
     assert first["query"] == {"x": "1", "y": ["2", "3"]}
     assert first["body"] == {"trace_id": TRACE, "name": "a", "value": "0.5"}

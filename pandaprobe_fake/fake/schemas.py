@@ -247,6 +247,7 @@ class JournalEntrySchema(Schema):
     query = fields.Dict()
     headers = fields.Dict()
     body = fields.Raw(allow_none=True)
+    body_bytes = fields.Integer()  # the body's size as received, kept or not (see Journal)
     status = fields.Integer()
     duration_ms = fields.Float()
     time = schemas.Timestamp()
