@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from pandaprobe_fake import openapi, schemas
 from pandaprobe_fake.schemas import BAD_PROJECT_NAME, PROJECT_NAME, ApiValidationError, BodyParseError
 from pandaprobe_fake.settings import Settings
-from pandaprobe_fake.store import Store
+from pandaprobe_fake.store import Store, StoreUnavailable
 
 log = logging.getLogger("pandaprobe_fake")
 
@@ -295,6 +295,11 @@ def install(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def domain_error(err: ApiError):
         return json_response({"detail": err.detail}, err.status)
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(err: StoreUnavailable):
+        log.error("write refused: %s", err)
+        return json_response({"detail": f"Service unavailable: {err}"}, 503)
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):

@@ -35,9 +35,10 @@ def tables_of(schema: str) -> frozenset[str]:
     return frozenset(_TABLE.findall(schema))
 
 
-def check_file(path: str, schema: str) -> None:
+def check_file(path: str, schema: str, max_version: int) -> None:
     """Raise DatabaseFileError unless `path` may be opened (and created) as the fake's
-    database with `schema`."""
+    database with `schema` (every table it creates), at schema version `max_version` or
+    below (`PRAGMA user_version`, see migrations.py)."""
     file = Path(path)
     parent = file.parent if str(file.parent) else Path(".")
     if not file.exists():
@@ -58,7 +59,12 @@ def check_file(path: str, schema: str) -> None:
     if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
         raise DatabaseFileError(f"--db {path}: not a SQLite database file")
     app_id = int.from_bytes(header[68:72], "big")
+    version = int.from_bytes(header[60:64], "big")
     if app_id == FAKE_APP_ID:
+        if version > max_version:
+            raise DatabaseFileError(f"--db {path}: written by a newer pandaprobe-fake (schema "
+                                    f"version {version}; this one knows up to {max_version}); "
+                                    f"left untouched")
         return
     if app_id:
         raise DatabaseFileError(f"--db {path}: a SQLite database of another application "
@@ -86,3 +92,24 @@ def mark(conn: sqlite3.Connection) -> None:
     """Mark an open database as the fake's (a no-op when it already is)."""
     if conn.execute("PRAGMA application_id").fetchone()[0] != FAKE_APP_ID:
         conn.execute(f"PRAGMA application_id = {FAKE_APP_ID}")
+
+
+def identity(path: str) -> tuple[int, int]:
+    """The file as opened (device and inode): a file put in its place is another one."""
+    info = os.stat(path)
+    return info.st_dev, info.st_ino
+
+
+def still_usable(path: str, opened: tuple[int, int]) -> str | None:
+    """Why the database file opened as `opened` can no longer keep writes, or None."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return f"the database file {path} was deleted while the fake ran; restart it"
+    except OSError as err:
+        return f"the database file {path} cannot be reached ({err.strerror})"
+    if (info.st_dev, info.st_ino) != opened:
+        return f"the database file {path} was replaced while the fake ran; restart it"
+    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
+        return f"the database file {path} was made read-only while the fake ran"
+    return None
