@@ -110,8 +110,8 @@ def rss_kib(pid: int) -> int:
 
 
 def test_150_requests_of_1_mib_do_not_grow_the_process_by_hundreds_of_mb(live_server_factory):
-    server = live_server_factory("--db", ":memory:", "--quiet", "--max-body", str(2 * 1024 * 1024))
-    body = b'{"pad": "' + b"x" * (1024 * 1024) + b'"}'
+    server = live_server_factory("--db", ":memory:", "--quiet")
+    body = b'{"pad": "' + b"x" * (MAX_ENTRY_BODY - 64) + b'"}'
     session = requests.Session()
     session.post(server.url + "/traces", data=body, headers=key_headers(), timeout=30)
     before = rss_kib(server.proc.pid)
@@ -121,6 +121,8 @@ def test_150_requests_of_1_mib_do_not_grow_the_process_by_hundreds_of_mb(live_se
     assert grown_mib < 80, grown_mib
     items = session.get(server.url + "/_fake/requests", timeout=30).json()["items"]
     assert len(items) == 151 and all(i["body_bytes"] == len(body) for i in items)
+    kept = [i for i in items if i["body"] is not None]
+    assert len(kept) == MAX_TOTAL_BODIES // len(body) and kept == items[-len(kept):]
 
 
 def test_the_app_journal_reports_body_bytes(client):
