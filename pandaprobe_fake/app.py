@@ -11,7 +11,9 @@ option, each of which can also come from a PANDAPROBE_FAKE_* environment variabl
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import sqlite3
 import sys
 from typing import Any, Mapping, NoReturn, Sequence
@@ -22,6 +24,7 @@ from pandaprobe_fake import UPSTREAM_VERSION, __version__, api, fake, openapi, w
 from pandaprobe_fake.jsonio import FastJSONProvider
 from pandaprobe_fake.settings import Settings, parse_command_line, settings_of
 from pandaprobe_fake.store import Store
+from pandaprobe_fake.stores.files import DatabaseFileError
 from pandaprobe_fake.ui import page as ui
 
 log = logging.getLogger("pandaprobe_fake")
@@ -51,27 +54,42 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None, **changes: 
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> None:
-    import waitress
+    """Run the fake.  A start-up failure (a bad option, a database file it will not open, an
+    address it cannot bind) is one line on stderr and exit status 2 (options) or 1 (the rest),
+    never a traceback."""
+    from pandaprobe_fake import serve
 
-    settings = parse_command_line(argv, prog)
-    logging.basicConfig(level=logging.WARNING if settings.quiet else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    settings = parse_command_line(argv, prog)  # argparse: one line, status 2
     try:
         app = create_app(settings)
-    except sqlite3.Error as error:  # a missing folder, a directory, a file that is no database
-        fail(prog, f"cannot open the database {settings.database}: {error}")
+    except DatabaseFileError as err:
+        fail(prog, str(err))
+    except sqlite3.Error as err:  # anything SQLite itself refuses past the file checks
+        fail(prog, f"cannot open the database {settings.database}: {err}")
     try:
-        server = waitress.create_server(app, host=settings.host, port=settings.port,
-                                        threads=settings.threads, ident="pandaprobe-fake")
-    except (OSError, ValueError) as error:  # the port is taken, the host is no address here
+        server = serve.create_server(app, host=settings.host, port=settings.port,
+                                     threads=settings.threads)
+    except (OSError, ValueError) as err:
         app.extensions["store"].close()
-        fail(prog, f"cannot listen on {settings.host} port {settings.port}: {error}")
-    host = settings.host if ":" not in settings.host else f"[{settings.host}]"
-    url = f"http://{host}:{server.effective_port}"
+        fail(prog, bind_error(settings, err))
+    # Logging starts once the fake is up: a failed start prints nothing but its one line.
+    logging.basicConfig(level=logging.WARNING if settings.quiet else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    listen = getattr(server, "effective_listen", None)
+    bound_host, port = listen[0][:2] if listen else (settings.host, server.effective_port)
+    host = bound_host if ":" not in bound_host else f"[{bound_host}]"
+    url = f"http://{host}:{port}"
     print(url, flush=True)  # the first line is the URL (tests and scripts read it)
     print(f"pandaprobe-fake {__version__}: demo page {url}/ui, API docs {url}/docs"
           + (", in memory with demo data (mock mode)" if settings.mock else
              f", database {settings.database or ':memory:'}"), file=sys.stderr, flush=True)
+    if settings.mock and settings.api_keys:
+        print(f"pandaprobe-fake: mock mode with --api-key: every request (and /_fake/) needs one "
+              f"of the {len(settings.api_keys)} key(s); a request without a project header goes "
+              f"to project {settings.project!r}", file=sys.stderr, flush=True)
+    elif settings.api_keys:
+        print(f"pandaprobe-fake: --api-key: every request (and /_fake/) needs one of the "
+              f"{len(settings.api_keys)} key(s)", file=sys.stderr, flush=True)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -80,10 +98,23 @@ def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> No
         app.extensions["store"].close()
 
 
+def bind_error(settings: Settings, err: Exception) -> str:
+    where = f"{settings.host}:{settings.port}"
+    if isinstance(err, socket.gaierror) or isinstance(err, ValueError):
+        return f"--host {settings.host!r}: not an address this machine can listen on ({err})"
+    if err.errno == errno.EADDRINUSE:
+        return f"cannot listen on {where}: the port is already in use (choose another with --port, or 0)"
+    if err.errno == errno.EADDRNOTAVAIL:
+        return f"--host {settings.host!r}: not an address of this machine ({err.strerror})"
+    if err.errno == errno.EACCES:
+        return f"cannot listen on {where}: permission denied (ports below 1024 need privileges)"
+    return f"cannot listen on {where}: {err.strerror or err}"
+
+
 def fail(prog: str, message: str) -> NoReturn:
-    """End the command as argparse does on a bad option: one line, status 2."""
+    """End the command on a failure past the options: one line, status 1."""
     print(f"{prog}: error: {message}", file=sys.stderr, flush=True)
-    raise SystemExit(2)
+    raise SystemExit(1)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,15 @@ def to_micros(dt: datetime) -> int:
 
 
 _DAY_US = 86_400_000_000
+# The instants the fake can write: years 1 to 9999 in UTC (Python's datetime).  Input naming
+# others is refused (fields.parse_datetime, the clock controls); a stored value outside them
+# (a database edited by hand) is written as the nearest end of the range, never a failure.
+MIN_MICROS = to_micros(datetime(1, 1, 1, tzinfo=timezone.utc))
+MAX_MICROS = to_micros(datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc))
+
+
+def in_range(us: int) -> bool:
+    return MIN_MICROS <= us <= MAX_MICROS
 
 
 @functools.lru_cache(maxsize=4096)
@@ -45,6 +54,7 @@ def isoformat(us: int | None) -> str | None:
     of scores writes a hundred of them: the same text as `to_datetime(us).isoformat()`."""
     if us is None:
         return None
+    us = min(max(us, MIN_MICROS), MAX_MICROS)
     day, rest = divmod(us, _DAY_US)
     seconds, micros = divmod(rest, 1_000_000)
     hours, seconds = divmod(seconds, 3600)
@@ -52,6 +62,10 @@ def isoformat(us: int | None) -> str | None:
     if micros:
         return "%s%02d:%02d:%02d.%06d+00:00" % (_date_part(day), hours, minutes, seconds, micros)
     return "%s%02d:%02d:%02d+00:00" % (_date_part(day), hours, minutes, seconds)
+
+
+class OutOfRange(ValueError):
+    """An instant the clock cannot show."""
 
 
 class Clock:
@@ -72,14 +86,20 @@ class Clock:
         return self._frozen is not None
 
     def freeze(self, us: int) -> None:
+        if not in_range(us):
+            raise OutOfRange("the clock cannot show an instant outside years 1 to 9999 (UTC)")
         with self._lock:
             self._frozen = us
 
     def advance(self, seconds: float) -> None:
+        """Move a frozen clock on; refused (the clock unchanged) past year 9999."""
         with self._lock:
             if self._frozen is None:
                 raise ValueError("the clock is not frozen")
-            self._frozen += round(seconds * 1_000_000)
+            moved = self._frozen + round(seconds * 1_000_000)
+            if not in_range(moved):
+                raise OutOfRange("advancing the clock by that much would take it past year 9999 (UTC)")
+            self._frozen = moved
 
     def unfreeze(self) -> None:
         with self._lock:

@@ -18,7 +18,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
-from pandaprobe_fake.clock import isoformat, to_micros
+from pandaprobe_fake.clock import in_range, isoformat, to_micros
 from pandaprobe_fake.jsonio import read_json
 
 FIELD_REQUIRED = "Field required"
@@ -88,7 +88,7 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 def _uuid_error(text: str) -> str:
     """Why `text` is not a UUID, in the words of the parser behind the real server (the `uuid`
     crate of its pydantic-core, whose messages newer releases shortened)."""
-    raw = text.encode("utf-8")
+    raw = text.encode("utf-8", "surrogatepass")  # a lone surrogate is an invalid character
     # At the braced and urn lengths of a hyphenated UUID the parser reports on the inner text
     # as if it were the whole input.
     if (len(raw) == 38 and raw[:1] == b"{" and raw[-1:] == b"}") or (
@@ -315,28 +315,54 @@ class ListBody:
 # Python's \s also takes).
 _WHITE = r"[^\S\x1c-\x1f]*"
 _INTEGER = re.compile(_WHITE + r"[+-]?[0-9]+(?:_[0-9]+)*(?:\.0*)?" + _WHITE)
+# JSON integers the store keeps go in SQLite's 64 bits: JsonInt loads nothing wider.
+INT64_MIN, INT64_MAX = -2**63, 2**63 - 1
+# The longest integer text Pydantic (and Python's int()) converts; longer is refused.
+MAX_INT_DIGITS = 4300
+INT_TOO_LONG = "Unable to parse input string as an integer, exceeded maximum size"
+
+
+def integer_of_text(text: str) -> int:
+    """The integer an integer text (sign, digits, `_`) writes.  One of more than
+    MAX_INT_DIGITS digits is refused in Pydantic's words, before any conversion."""
+    text = text.strip()
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-").replace("_", "").lstrip("0")
+    if len(digits) > MAX_INT_DIGITS:
+        raise ValidationError(INT_TOO_LONG)
+    return sign * int(digits or "0")
+
+
+def _check_bounds(number: int | float, minimum: int | float | None, maximum: int | float | None,
+                  *, int64: bool = False) -> None:
+    if int64:
+        minimum = INT64_MIN if minimum is None else max(minimum, INT64_MIN)
+        maximum = INT64_MAX if maximum is None else min(maximum, INT64_MAX)
+    if minimum is not None and number < minimum:
+        raise ValidationError(f"Input should be greater than or equal to {minimum}")
+    if maximum is not None and number > maximum:
+        raise ValidationError(f"Input should be less than or equal to {maximum}")
 
 
 class QueryInt(fields.Field):
-    """An integer query parameter with Pydantic's lax parsing and bound messages."""
+    """An integer query parameter with Pydantic's lax parsing and bound messages.  (Wider
+    than 64 bits is accepted, as upstream does: an offset past SQLite's integers is a page
+    past the end -- the stores keep such a value out of SQL.)"""
 
     default_error_messages = {"required": FIELD_REQUIRED}
 
     def __init__(self, *, minimum: int | None = None, maximum: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.minimum, self.maximum = minimum, maximum
+        self.minimum, self.maximum = minimum, maximum  # as documented; 64 bits at most anyway
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, int) and not isinstance(value, bool):
             number = value
         elif isinstance(value, str) and _INTEGER.fullmatch(value):
-            number = int(value.strip().split(".", 1)[0])
+            number = integer_of_text(value.split(".", 1)[0])
         else:
             raise ValidationError("Input should be a valid integer, unable to parse string as an integer")
-        if self.minimum is not None and number < self.minimum:
-            raise ValidationError(f"Input should be greater than or equal to {self.minimum}")
-        if self.maximum is not None and number > self.maximum:
-            raise ValidationError(f"Input should be less than or equal to {self.maximum}")
+        _check_bounds(number, self.minimum, self.maximum)
         return number
 
 
@@ -366,6 +392,11 @@ def _date_error(text: str) -> str:
     return "unexpected extra characters at the end of the input"
 
 
+# A datetime may name only an instant of years 1 to 9999 in UTC (clock.in_range), whatever
+# offset it is written with: every read writes it back as a UTC datetime.
+OUT_OF_RANGE = "the instant falls outside years 1 to 9999 in UTC once its offset is applied"
+
+
 def _from_timestamp(seconds: Decimal, prefix: str) -> int:
     """Unix seconds (milliseconds past 2e10, as the real server's parser reads them)."""
     if abs(seconds) > 20_000_000_000:
@@ -377,13 +408,20 @@ def _from_timestamp(seconds: Decimal, prefix: str) -> int:
     return int((seconds * 1_000_000).to_integral_value(ROUND_HALF_EVEN))
 
 
+def _fits_int64(text: str) -> bool:
+    """Whether an integer text is less than 2**63 in size (checked without converting a text
+    longer than 64 bits need)."""
+    digits = text.lstrip("+-").lstrip("0")
+    return len(digits) <= 19 and int(digits or "0") < 2**63
+
+
 def parse_datetime(text: str) -> int:
     """A query-string datetime -> microseconds since the epoch (naive means UTC).
 
     Accepts what the real server does: ISO 8601 with `Z` or an offset, a naive
     datetime, a bare date (midnight), or unix seconds (milliseconds past 2e10)."""
     prefix = "Input should be a valid datetime or date, "
-    if _TIMESTAMP.fullmatch(text) and abs(int(text.partition(".")[0])) < 2**63:
+    if _TIMESTAMP.fullmatch(text) and _fits_int64(text.partition(".")[0]):
         return _from_timestamp(Decimal(text), prefix)
     match = _DATETIME.fullmatch(text)
     if match:
@@ -399,9 +437,13 @@ def parse_datetime(text: str) -> int:
                 tz = timezone(-offset if sign == "-" else offset)
             moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
                               int(second or 0), int(((fraction or "") + "000000")[:6]), tzinfo=tz)
-            return to_micros(moment)
         except ValueError:
             pass
+        else:
+            micros = to_micros(moment)
+            if not in_range(micros):
+                raise ValidationError(prefix + OUT_OF_RANGE)
+            return micros
     raise ValidationError(prefix + _date_error(text))
 
 
@@ -525,19 +567,16 @@ class JsonInt(fields.Field):
 
     def __init__(self, *, minimum: int | None = None, maximum: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        self.minimum, self.maximum = minimum, maximum
+        self.minimum, self.maximum = minimum, maximum  # as documented; 64 bits at most anyway
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValidationError("Input should be a valid integer")
         if isinstance(value, float):
-            if not value.is_integer():
+            if not math.isfinite(value) or not value.is_integer():
                 raise ValidationError("Input should be a valid integer, got a number with a fractional part")
             value = int(value)
-        if self.minimum is not None and value < self.minimum:
-            raise ValidationError(f"Input should be greater than or equal to {self.minimum}")
-        if self.maximum is not None and value > self.maximum:
-            raise ValidationError(f"Input should be less than or equal to {self.maximum}")
+        _check_bounds(value, self.minimum, self.maximum, int64=True)
         return value
 
 
@@ -554,10 +593,7 @@ class JsonNumber(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             raise ValidationError("Input should be a valid number")
-        if self.minimum is not None and value < self.minimum:
-            raise ValidationError(f"Input should be greater than or equal to {self.minimum}")
-        if self.maximum is not None and value > self.maximum:
-            raise ValidationError(f"Input should be less than or equal to {self.maximum}")
+        _check_bounds(value, self.minimum, self.maximum)
         return value
 
 
@@ -620,6 +656,27 @@ class StringMap(fields.Field):
         for key, item in value.items():
             if not isinstance(item, str):
                 raise ValidationError(f"Value of {key!r}: Input should be a valid string")
-            if any(c in key + item for c in "\r\n\x00") or not key:
-                raise ValidationError(f"Header {key!r} is not a valid HTTP header")
+            problem = header_problem(key, item)
+            if problem:
+                raise ValidationError(f"Header {key!r} is not a valid HTTP header ({problem})")
         return value
+
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an HTTP field name (RFC 9110 token)
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")  # visible Latin-1, spaces and tabs
+# Headers that frame the message or the connection: the server sets them, a WSGI app may not.
+FRAMING_HEADERS = frozenset(("connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
+                             "te", "trailer", "trailers", "transfer-encoding", "upgrade",
+                             "content-length"))
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """Why a header could not be sent as it is, if so (checked when a fault is made, so that
+    a fault never fails when it fires)."""
+    if not _TOKEN.fullmatch(name):
+        return "a name is a token: letters, digits and !#$%&'*+.^_`|~-"
+    if name.lower() in FRAMING_HEADERS:
+        return "the server sets it itself"
+    if not _FIELD_VALUE.fullmatch(value):
+        return "a value is Latin-1 text without control characters"
+    return None

@@ -6,7 +6,9 @@ non-ASCII as is).  orjson writes that same JSON about ten times faster than the 
 library -- a page of 50 scores (25 kB) in 10 us instead of 130 us.  The two differ only in how
 some floats are spelled (`1e-05` vs `0.00001`, the same number).  Whatever orjson refuses
 (an integer beyond 64 bits, a lone surrogate, a type it does not know) is written by the
-standard library exactly as before.
+standard library exactly as before -- and text holding a lone surrogate (from a request's
+`\ud800` escape, echoed in an error's `field` or a journaled body) with JSON escapes (\\ud800), so
+that every response can be sent as UTF-8.
 """
 
 from __future__ import annotations
@@ -29,7 +31,12 @@ class FastJSONProvider(DefaultJSONProvider):
                 pass
         if self.compact:
             kwargs.setdefault("separators", (",", ":"))
-        return super().dumps(obj, **kwargs)
+        text = super().dumps(obj, **kwargs)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: written as its escape instead
+            text = super().dumps(obj, **{**kwargs, "ensure_ascii": True})
+        return text
 
 
 # -- stored JSON, read back as PostgreSQL's JSONB gives it -------------------------------------

@@ -44,6 +44,7 @@ class Settings:
     port: int = 8000
     database: str | None = DEFAULT_DB
     api_keys: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()  # Host names served besides loopback and --host ("*": any)
     max_body: int = DEFAULT_MAX_BODY
     strict_traces: bool = False
     threads: int = DEFAULT_THREADS
@@ -77,6 +78,8 @@ def settings_of(given: Settings | Mapping[str, Any] | None = None, **changes: An
         base = base.replace(**changes)
     if not isinstance(base.api_keys, tuple):
         base = base.replace(api_keys=tuple(base.api_keys or ()))
+    if not isinstance(base.allowed_hosts, tuple):
+        base = base.replace(allowed_hosts=tuple(base.allowed_hosts or ()))
     return base
 
 
@@ -133,12 +136,16 @@ def project_name(text: str) -> str:
 
 class _Parser(argparse.ArgumentParser):
     """argparse, with each option's environment variable as its default (`env_names` maps
-    each option's dest to its variable)."""
+    each option's dest to its variable), and its errors as one line on stderr (status 2)
+    instead of the usage text and the error."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.env_names: dict[str, str] = {}
         self._env_lists: dict[str, list[str]] = {}  # a repeatable option's list from its variable
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
     def add(self, group, *flags: str, env: str, **kwargs: Any) -> None:
         raw = os.environ.get(ENV_PREFIX + env)
@@ -189,6 +196,9 @@ def build_parser(prog: str = "pandaprobe-fake") -> _Parser:
                help=f"SQLite database file (default {DEFAULT_DB}; ':memory:' for none)")
     parser.add(g, "--api-key", env="API_KEY", action="append", default=[], metavar="KEY",
                help="accept only this API key / bearer token (repeatable; default: any non-empty key)")
+    parser.add(g, "--allow-host", env="ALLOW_HOST", action="append", default=[], metavar="NAME",
+               help="also serve requests whose Host is NAME (repeatable; '*' for any), e.g. a "
+                    "docker-compose service name; default: loopback names, IP addresses and --host")
     parser.add(g, "--max-body", env="MAX_BODY", type=whole(1), default=DEFAULT_MAX_BODY, metavar="BYTES",
                help=f"largest request body accepted (default {DEFAULT_MAX_BODY}; larger is 413)")
     parser.add(g, "--strict-traces", env="STRICT_TRACES", action="store_true",
@@ -239,8 +249,11 @@ def parse_command_line(argv: Sequence[str] | None = None, prog: str = "pandaprob
     if not (args.mock or args.demo_data) and any(
             v is not None for v in (args.project, args.seed, args.scores)):
         parser.error("--project, --seed and --scores go with --mock or --demo-data")
+    if not args.host.strip():
+        parser.error("--host: give an address to bind, e.g. 127.0.0.1")
     database = None if args.mock or args.db == ":memory:" else (args.db or DEFAULT_DB)
     return Settings(host=args.host, port=args.port, database=database, api_keys=tuple(args.api_key),
+                    allowed_hosts=tuple(args.allow_host),
                     max_body=args.max_body, strict_traces=args.strict_traces, threads=args.threads,
                     quiet=args.quiet, mock=args.mock, demo_data=args.mock or args.demo_data,
                     project=args.project or DEFAULT_PROJECT, seed=args.seed, scores=args.scores,

@@ -12,19 +12,25 @@ Here: connections and transactions, projects, trace scores and their analytics, 
 whole state (reset, dump, load).  Mixins of Store: traces and spans (stores/traces.py,
 stores/trace_analytics.py), evaluation runs (stores/runs.py), sessions (stores/sessions.py),
 session scores (stores/session_scores.py), monitors (stores/monitors.py).
+Which files may be opened: stores/files.py; schema versions: stores/migrations.py.  Every
+write of a file database bumps `store_changes.n`, so that a process notices another's writes
+and drops its caches; a file deleted, replaced or made read-only while the fake runs makes
+writes raise StoreUnavailable (answered 503) instead of going to a file that is gone.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
 import sqlite3
 import threading
+import urllib.parse
 import uuid
 from typing import Any, Iterable, Iterator
 
 from pandaprobe_fake.clock import Clock
-from pandaprobe_fake.stores import UnknownFilter
+from pandaprobe_fake.stores import UnknownFilter, files, migrations
 from pandaprobe_fake.stores.cache import COUNT, MISSING, PROJECT, StoreCache
 from pandaprobe_fake.stores.runs import RUN_SCHEMA, RunStore
 from pandaprobe_fake.stores.monitors import MONITOR_SCHEMA, MonitorStore
@@ -118,6 +124,11 @@ def _score(row: tuple) -> dict[str, Any]:
     return dict(zip(SCORE_COLUMNS, row))
 
 
+class StoreUnavailable(Exception):
+    """The database cannot keep writes (its file was deleted, replaced or made read-only while
+    the fake ran): answered 503, so that no write is acknowledged and then lost."""
+
+
 class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScoreStore, MonitorStore):
     def __init__(self, path: str | None = None, clock: Clock | None = None) -> None:
         """`path` is a file name, or None (or ':memory:') for an in-memory database."""
@@ -131,15 +142,28 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         self._cache = StoreCache()
         if self.path is None:
             self._shared = self._open(":memory:")
-        with self._connection() as conn:
-            conn.executescript(SCHEMA)
-            self._migrate_traces(conn)
+        else:  # before SQLite touches it (DatabaseFileError)
+            files.check_file(self.path, SCHEMA + migrations.MIGRATIONS_SQL, migrations.SCHEMA_VERSION)
+        self._changes_lock = threading.Lock()
+        self._changes_seen: int | None = None  # store_changes.n as this process last knew it
+        try:
+            with self._connection() as conn:
+                migrations.upgrade(conn, SCHEMA, self.path or ":memory:")
+                files.mark(conn)
+                if self.path is not None:
+                    self._identity = files.identity(self.path)
+                    self._changes_seen = conn.execute("SELECT n FROM store_changes").fetchone()[0]
+        except sqlite3.Error as err:  # e.g. a read-only directory, a full disk, a locked file
+            self.close()
+            raise files.DatabaseFileError(f"--db {self.path}: cannot be opened ({err})") from None
 
     # -- connections and transactions ------------------------------------------------
 
     def _open(self, path: str) -> sqlite3.Connection:
+        if path != ":memory:" and self._changes_seen is not None:  # the file exists: open, never create
+            path = "file:" + urllib.parse.quote(os.path.abspath(path)) + "?mode=rw"
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
-                               timeout=30.0)
+                               timeout=30.0, uri=path.startswith("file:"))
         conn.execute("PRAGMA busy_timeout = 30000")
         if path != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
@@ -160,6 +184,8 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
             return
         conn = getattr(self._local, "conn", None)
         if conn is None:
+            if self._changes_seen is not None:  # opened before: never make a new file in its place
+                self.check_available()
             conn = self._local.conn = self._open(self.path)
         yield conn
 
@@ -175,21 +201,74 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         The store's caches (stores/cache.py) are dropped after it, unless the caller says it is
         `known`: it only adds, edits or removes scores (or adds a project) and reports every
         change in a project's number of scores with `_counted` inside the block."""
+        self.check_available()
         with self._connection() as conn:
             self._local.counts = counts = {}
             self._cache.write_began(known)
-            committed = False
+            committed, before = False, None
             try:
-                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    if self.path is not None:  # count the write, for other processes to see
+                        before = conn.execute("SELECT n FROM store_changes").fetchone()[0]
+                        conn.execute("UPDATE store_changes SET n = n + 1")
+                except sqlite3.OperationalError as err:
+                    raise self._unavailable(err) from None
                 try:
                     yield conn
                 except BaseException:
                     conn.execute("ROLLBACK")
                     raise
-                conn.execute("COMMIT")
+                try:
+                    conn.execute("COMMIT")
+                except sqlite3.OperationalError as err:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                    raise self._unavailable(err) from None
                 committed = True
             finally:
                 self._cache.write_ended(known, committed, counts)
+            if before is not None:
+                self._saw_changes(before, before + 1)
+
+    # -- other processes and the file itself ----------------------------------------------
+
+    def _saw_changes(self, expected: int, now: int) -> None:
+        """The change counter read `now`, where this process expected `expected`: another
+        process wrote in between, so what the cache remembers may be wrong."""
+        with self._changes_lock:
+            if self._changes_seen != expected:
+                self._cache.clear()
+            self._changes_seen = now
+
+    def _fresh_cache(self, conn: sqlite3.Connection) -> None:
+        """Before trusting the cache: drop it if another process has written since."""
+        if self.path is None:
+            return
+        now = conn.execute("SELECT n FROM store_changes").fetchone()[0]
+        if now != self._changes_seen:
+            self._saw_changes(-1, now)
+
+    def _cached(self, kind: str, key: Any) -> tuple[Any, Any]:
+        with self.read() as conn:
+            self._fresh_cache(conn)
+        return self._cache.get(kind, key)
+
+    def availability_problem(self) -> str | None:
+        """Why the database file cannot keep writes any more (deleted, replaced, made
+        read-only while the fake runs), or None."""
+        if self.path is None:
+            return None
+        return files.still_usable(self.path, self._identity)
+
+    def check_available(self) -> None:
+        problem = self.availability_problem()
+        if problem:
+            raise StoreUnavailable(problem)
+
+    def _unavailable(self, err: sqlite3.Error) -> "StoreUnavailable":
+        return StoreUnavailable(self.availability_problem()
+                                or f"the database file {self.path} cannot be written ({err})")
 
     def _counted(self, project_id: str, change: int) -> None:
         """Inside a known write: the project now holds `change` more scores."""
@@ -215,7 +294,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
 
     def project_id_for_name(self, name: str) -> str:
         """The id of the project of that name, created on first use (remembered)."""
-        project_id, token = self._cache.get(PROJECT, name)
+        project_id, token = self._cached(PROJECT, name)
         if project_id is MISSING:
             with self.read() as conn:
                 row = conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()
@@ -232,7 +311,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
 
     def remember_project_id(self, project_id: str) -> None:
         """Record a project known only by id (the Bearer + X-Project-ID way in)."""
-        known, token = self._cache.get(PROJECT, ("id", project_id))
+        known, token = self._cached(PROJECT, ("id", project_id))
         if known is not MISSING:
             return
         with self.read() as conn:
@@ -353,7 +432,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         page_where, page_params = self._where(project_id, filters, unindexed)
         with self.read() as conn:
             if len(params) == 1:  # no filter: the project's count, remembered across requests
-                total, token = self._cache.get(COUNT, project_id)
+                total, token = self._cached(COUNT, project_id)
                 if total is MISSING:
                     total = conn.execute(f"SELECT COUNT(*) FROM trace_scores WHERE {where}",
                                          params).fetchone()[0]
@@ -486,7 +565,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         if self._shared is not None:
             with self._shared_lock:
                 fresh = self._open(":memory:")
-                fresh.executescript(SCHEMA)
+                migrations.upgrade(fresh, SCHEMA)
                 old, self._shared = self._shared, fresh
                 with self._all_lock:
                     self._all.remove(old)

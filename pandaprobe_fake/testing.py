@@ -130,8 +130,11 @@ class FakeServer:
 
     def _call(self, method: str, path: str, body: Any = None,
               query: dict[str, str] | None = None) -> Any:
+        # With api_keys, the control API needs one of them: the kit knows them.
+        keys = self.settings.api_keys
         response = self._control.open(CONTROL_PREFIX + path, method=method, json=body,
-                                      query_string=query)
+                                      query_string=query,
+                                      headers={"X-API-Key": keys[0]} if keys else None)
         payload = response.get_json(silent=True) if response.data else None
         if response.status_code >= 400:
             raise FakeServerError(response.status_code, payload)

@@ -1,7 +1,9 @@
 """The HTTP plumbing every route shares, written once: the one domain-error type
 (`ApiError`), the JSON response helpers, authentication and project scope, the `endpoint`
-decorator that authenticates, loads and documents a view's request parts, and the one place
-where every failure becomes a JSON body of the real server's shape (`install`).
+decorator that authenticates, loads and documents a view's request parts, the browser
+guards every request passes (`Host` against DNS rebinding, `Origin`/`Sec-Fetch-Site` against
+cross-site requests that change state), and the one place where every failure becomes a JSON
+body of the real server's shape (`install`).
 
 Used by the upstream API's blueprints (api/), the control API (fake/) and the demo page (ui/).
 """
@@ -9,10 +11,14 @@ Used by the upstream API's blueprints (api/), the control API (fake/) and the de
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
+import re
+import socket
 import time
 import uuid
 from typing import Any, Callable
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, current_app, g, redirect, request
 from marshmallow import Schema
@@ -21,7 +27,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from pandaprobe_fake import openapi, schemas
 from pandaprobe_fake.schemas import BAD_PROJECT_NAME, PROJECT_NAME, ApiValidationError, BodyParseError
 from pandaprobe_fake.settings import Settings
-from pandaprobe_fake.store import Store
+from pandaprobe_fake.store import Store, StoreUnavailable
 
 log = logging.getLogger("pandaprobe_fake")
 
@@ -106,9 +112,17 @@ def resolve_project() -> str:
         if keys and bearer not in keys:
             raise ApiError(401, "Invalid or expired token.")
         return project_by_id(raw_id) if raw_id or not mock_project else project_by_name(mock_project)
-    if mock_project:
+    if mock_project and not keys:  # with --api-key, mock mode still needs a key (see docs/security.md)
         return project_by_id(raw_id) if raw_id and not name else project_by_name(name or mock_project)
     raise ApiError(401, MISSING_CREDENTIALS)
+
+
+def has_key() -> bool:
+    """Whether the request carries one of the fake's --api-key keys (X-API-Key or Bearer)."""
+    keys = settings().api_keys
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return (request.headers.get("X-API-Key", "") in keys
+            or (scheme.lower() == "bearer" and token.strip() in keys))
 
 
 def project_by_name(name: str | None) -> str:
@@ -169,6 +183,85 @@ def endpoint(tag: str, *, responses: dict[int, Any], path: Schema | None = None,
     return decorate
 
 
+# -- browser guards: DNS rebinding and cross-site requests ----------------------------------
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+SAME_ORIGIN_FETCH = ("same-origin", "none")  # Sec-Fetch-Site values of the fake's own pages
+
+
+def host_name(host: str) -> str:
+    """The name of a Host header value, without its port or brackets, lower case."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    name, colon, port = host.rpartition(":")
+    return name.rstrip(".") if colon and port.isdigit() and ":" not in name else host.rstrip(".")
+
+
+def served_names(config: Settings) -> frozenset[str]:
+    """The names a request's Host may give: loopback, the --host value, --allow-host values,
+    and when bound to every interface the machine's own name."""
+    names = set(LOOPBACK_NAMES) | {host_name(h) for h in config.allowed_hosts}
+    names.add(host_name(config.host) if ":" not in config.host else config.host.lower())
+    if config.host in WILDCARD_HOSTS:
+        names.add(socket.gethostname().lower())
+    return frozenset(names)
+
+
+def host_allowed(host: str, names: frozenset[str], any_host: bool) -> bool:
+    """A Host is the address the fake serves when it is one of `names`, a `.localhost` name,
+    or an IP address (a page can be on an IP address's origin only if it is this server's).
+    A DNS name of someone else's (the rebinding attack) is none of these."""
+    if any_host or not host:
+        return True
+    name = host_name(host)
+    if name in names or name.endswith(".localhost"):
+        return True
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return False
+
+
+def check_browser_guards() -> None:
+    """Refuse (before any route runs) a request whose Host is not an address of the fake
+    (400), and a state-changing request a browser sent from another origin (403)."""
+    config = settings()
+    names = current_app.extensions.get("served_names")
+    if names is None:
+        names = current_app.extensions["served_names"] = served_names(config)
+    host = request.headers.get("Host", "")
+    if not host_allowed(host, names, "*" in config.allowed_hosts):
+        raise ApiError(400, f"Host {printable(host)!r} is not an address this fake serves (refused "
+                            f"against DNS rebinding); to serve it, start the fake with "
+                            f"--allow-host {printable(host_name(host))}.")
+    if request.method in SAFE_METHODS:
+        return
+    fetch_site = request.headers.get("Sec-Fetch-Site", "").strip().lower()
+    if fetch_site and fetch_site not in SAME_ORIGIN_FETCH:
+        raise ApiError(403, f"Cross-site request refused (Sec-Fetch-Site: {printable(fetch_site)}): "
+                            "a page of another origin may not change the fake's state.")
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin.strip()).netloc.lower() != host.strip().lower():
+        raise ApiError(403, f"Cross-site request refused (Origin: {printable(origin)}): "
+                            "a page of another origin may not change the fake's state.")
+
+
+# -- text for logs and headers --------------------------------------------------------------
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """Text with its control characters (newlines above all) and lone surrogates written as
+    escapes: what may go into a log line or an error message about a request."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                            else f"\\u{ord(m.group()):04x}", text)
+
+
 # -- hooks and error handlers ---------------------------------------------------------------
 
 
@@ -180,6 +273,8 @@ def install(app: Flask) -> None:
     def start():
         g.started = time.perf_counter()
         g.request_id = request.headers.get("X-Request-ID") or str(uuid.uuid4())
+        if not request.environ.get(INTERNAL):
+            check_browser_guards()
         # The real server answers HEAD and OPTIONS on its routes with a 405.
         if request.method in ("HEAD", "OPTIONS") and request.url_rule is not None:
             adapter = current_app.url_map.bind_to_environ(request.environ)
@@ -189,8 +284,8 @@ def install(app: Flask) -> None:
     def finish(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id") or str(uuid.uuid4())
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info('%s "%s %s" %s %.1fms', request.remote_addr, request.method,
-                 request.full_path.rstrip("?"), response.status_code, elapsed)
+        log.info('%s "%s %s" %s %.1fms', request.remote_addr, printable(request.method),
+                 printable(request.full_path.rstrip("?")), response.status_code, elapsed)
         return response
 
     @app.errorhandler(ApiValidationError)
@@ -200,6 +295,11 @@ def install(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def domain_error(err: ApiError):
         return json_response({"detail": err.detail}, err.status)
+
+    @app.errorhandler(StoreUnavailable)
+    def store_unavailable(err: StoreUnavailable):
+        log.error("write refused: %s", err)
+        return json_response({"detail": f"Service unavailable: {err}"}, 503)
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
@@ -217,7 +317,7 @@ def install(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def internal_error(err: Exception):
-        log.exception("internal error on %s %s", request.method, request.path)
+        log.exception("internal error on %s %s", printable(request.method), printable(request.path))
         return json_response({"detail": "Internal Server Error"}, 500)
 
 
@@ -234,5 +334,8 @@ def trailing_slash_redirect() -> Response | None:
         pass
     except HTTPException:
         return None
-    target = path.rstrip("/") + ("?" + request.query_string.decode("latin-1") if request.query_string else "")
+    # The path percent-encoded again (it was decoded): a `%0A` in it stays `%0A` in Location.
+    target = quote(path.rstrip("/"), safe="/:@!$&'()*+,;=-._~")
+    if request.query_string:
+        target += "?" + quote(request.query_string.decode("latin-1"), safe="/:@!$&'()*+,;=-._~?%")
     return redirect(target, code=307)

@@ -319,10 +319,13 @@ REJECTIONS: list[tuple[str, str]] = [
      r"'COMPLETED' or 'ERROR'|greater than or equal to 1)",
      "a monitor's filters a run could not read: upstream stores them and fails later (a 500; "
      "BEHAVIOR.md's defects table), the fake refuses them at once (field `filters -> <key>`)"),
+    (r"the instant falls outside years 1 to 9999 in UTC once its offset is applied$",
+     "an instant before year 1 or after 9999 in UTC: stored upstream, then every read of the "
+     "project is a 500 (issue 15); a 422 in the fake (docs/security.md)"),
 ]
 _ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 NOT_FOUND = (rf"^(Trace score {_ID}|Trace {_ID}|Span {_ID}|Eval run {_ID}|Eval monitor {_ID}) not found"
-             rf"( on trace {_ID})?\.$|^Session '.*' not found\.$")
+             rf"( on trace {_ID})?\.$|^Session '[\s\S]*' not found\.$")  # a session id may hold a newline
 
 
 def inline(schema: Any, document: dict, depth: int = 0) -> Any:

@@ -40,6 +40,14 @@ MINIMUM_CASES = 100  # a floor that proves the run was not empty (CI's runs make
 LOG_LINE = re.compile(r'"(\w+) [^"]*" (\d{3}) [\d.]+ms$', re.M)
 
 
+# No stateful phase: its inferred links fill a path parameter from a list that came back empty
+# with "" (e.g. `GET /sessions` -> `DELETE /sessions/`), which is no request to that operation
+# at all (see fuzz_hooks.py); the coverage and fuzzing phases keep path parameters non-empty.
+PHASES = "examples,coverage,fuzzing"
+HOOKS = {"SCHEMATHESIS_HOOKS": "fuzz_hooks",
+         "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))}
+
+
 def schemathesis(location: str, *args: str, workdir: Path, checks: tuple[str, ...] = CHECKS,
                  env: dict | None = None) -> tuple[str, int, int]:
     """Run the schemathesis CLI in `workdir` (where it keeps its cache); the output, and how
@@ -50,7 +58,7 @@ def schemathesis(location: str, *args: str, workdir: Path, checks: tuple[str, ..
                "--generation-with-security-parameters", "false", "--warnings", "off",
                *[part for header in CREDENTIALS for part in ("-H", header)], *args]
     result = subprocess.run(command, capture_output=True, text=True, timeout=1800,
-                            env={**os.environ, **(env or {})}, cwd=workdir)
+                            env={**os.environ, **HOOKS, **(env or {})}, cwd=workdir)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-8000:]
     counts = re.search(r"(\d+) generated, (\d+) passed", output)
@@ -82,7 +90,7 @@ def assert_really_exercised(log: str) -> None:
 
 def test_the_fake_answers_as_its_own_document_says(fuzz_server, tmp_path):
     _, generated, passed = schemathesis(f"{fuzz_server.url}/openapi.json", "--exclude-tag",
-                                        contract.FAKE_TAG, workdir=tmp_path)
+                                        contract.FAKE_TAG, "--phases", PHASES, workdir=tmp_path)
     assert generated == passed >= MINIMUM_CASES
     assert_really_exercised(fuzz_server.log_text())
 
@@ -91,10 +99,9 @@ def test_the_fake_accepts_and_answers_what_upstreams_document_allows(fuzz_server
     fake = json.loads(fuzz_server.session().get(f"{fuzz_server.url}/openapi.json").text)
     document = tmp_path / "upstream-as-served.json"
     document.write_text(json.dumps(contract.upstream_as_served(fake, contract.load_upstream())))
-    hooks = {"SCHEMATHESIS_HOOKS": "upstream_checks",
-             "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")]))}
+    hooks = {"SCHEMATHESIS_HOOKS": "upstream_checks"}  # which imports fuzz_hooks too
     _, generated, passed = schemathesis(
-        str(document), "--url", fuzz_server.url, "--phases", "coverage,fuzzing,stateful",
+        str(document), "--url", fuzz_server.url, "--phases", PHASES,
         workdir=tmp_path, checks=(*CHECKS, "accepts_what_upstream_accepts"), env=hooks)
     assert generated == passed >= MINIMUM_CASES
     assert_really_exercised(fuzz_server.log_text())

@@ -75,12 +75,25 @@ def test_mock_mode_answers_everything_else_as_the_default_mode():
     assert client.get(SCORES, headers={"X-API-Key": "sk-bad"}).get_json() == {
         "detail": "Invalid or revoked API key."}
     assert client.get(SCORES, headers={"Authorization": "Bearer bad"}).status_code == 401
-    assert client.get(SCORES, headers={"X-Project-Name": "bad/name"}).status_code == 422
-    assert client.get(SCORES, headers={"X-Project-ID": "not-a-uuid"}).get_json() == {
+    good = {"X-API-Key": "sk-good"}
+    assert client.get(SCORES, headers={**good, "X-Project-Name": "bad/name"}).status_code == 422
+    assert client.get(SCORES, headers={"Authorization": "Bearer sk-good",
+                                       "X-Project-ID": "not-a-uuid"}).get_json() == {
         "detail": "X-Project-ID must be a valid UUID."}
-    invalid = client.post(SCORES, json={"name": "a"})
+    invalid = client.post(SCORES, json={"name": "a"}, headers=good)
     assert invalid.status_code == 422 and invalid.get_json()["detail"] == "Validation error"
-    assert client.get(SCORES).status_code == 200  # no credentials at all: let in
+    assert client.get(SCORES, headers=good).status_code == 200  # a key, no project: the mock project
+
+
+def test_mock_mode_with_api_keys_still_needs_a_key():
+    """--mock with --api-key: the keys are what protect the data, so a request without one is
+    refused as in the default mode (mock mode only spares the project header)."""
+    client = mock_app(demo_data=False, api_keys=("sk-good",)).test_client()
+    for headers in ({}, {"X-Project-Name": "shop"}, {"X-Project-ID": "55555555-5555-4555-8555-555555555555"}):
+        response = client.get(SCORES, headers=headers)
+        assert response.status_code == 401
+        assert response.get_json() == {"detail": MISSING_CREDENTIALS}
+    assert client.get(SCORES, headers={"X-API-Key": "sk-good"}).status_code == 200
 
 
 def test_default_mode_still_wants_credentials():

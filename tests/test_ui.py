@@ -379,12 +379,13 @@ def test_with_api_keys_the_page_shows_nothing_until_given_a_key(tmp_path):
         text = page(client)
         assert "401 · Invalid or expired token." in text and not row_ids(text)
         assert 'name="key"' in text and "0.700" not in text
-        response = client.post("/ui/key", data={"key": "sk-1"})
+        token = re.search(r'name="csrf_token" value="([^"]+)"', text).group(1)
+        response = client.post("/ui/key", data={"key": "sk-1", "csrf_token": token})
         assert response.status_code == 302
         text = page(client)
         assert len(row_ids(text)) == 1 and 'data-token="sk-1"' in text and "0.700" in text
         assert client.get(SCORES).status_code == 401  # the API routes are as strict as before
-        client.post("/ui/key", data={"key": ""})  # forgotten again
+        client.post("/ui/key", data={"key": "", "csrf_token": token})  # forgotten again
         assert not row_ids(page(client))
     finally:
         app.extensions["store"].close()

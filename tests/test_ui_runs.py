@@ -355,7 +355,8 @@ def test_with_api_keys_the_views_show_the_401_until_given_a_key(tmp_path):
             text = page(client, path)
             assert "401 · Invalid or expired token." in text
             assert not RUN_ROW.findall(text) and not TRACE_ROW.findall(text) and not row_ids(text)
-        client.post("/ui/key", data={"key": "sk-1"})
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/ui").get_data(as_text=True)).group(1)
+        client.post("/ui/key", data={"key": "sk-1", "csrf_token": token})
         assert RUN_ROW.findall(page(client, "/ui/runs")) == [run["id"]]
         assert TRACE_ROW.findall(page(client, "/ui/traces")) == [t]
         assert len(row_ids(page(client, f"/ui/runs/{run['id']}"))) == 1

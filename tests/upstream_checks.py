@@ -9,6 +9,7 @@ import re
 import schemathesis
 
 import contract
+import fuzz_hooks  # noqa: F401  (its hooks are registered on import)
 
 EXPLAINED = [re.compile(pattern) for pattern, _ in contract.REJECTIONS]
 

@@ -14,6 +14,10 @@ blueprint = Blueprint("meta", __name__)
 @blueprint.get("/health")
 @endpoint("health", responses={200: schemas.health}, scoped=False)
 def health_check():
+    problem = store().availability_problem()
+    if problem:  # the database cannot keep writes: not healthy (writes answer 503 too)
+        return json_response({"status": "unhealthy", "version": UPSTREAM_VERSION,
+                              "environment": "fake", "detail": problem}, 503)
     return json_response(schemas.health.dump({
         "status": "healthy", "version": UPSTREAM_VERSION, "environment": "fake",
         "timestamp": isoformat(store().clock.now())}))

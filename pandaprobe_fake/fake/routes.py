@@ -1,7 +1,8 @@
 """The `/_fake/` control API: a Flask blueprint fenced off from the upstream routes.
 
-No credentials, not journaled, never faulted or rate-limited; switched off with
-`--no-control`.  Errors come in the API's shapes (422 `{"detail": "Validation error",
+No credentials -- except on a fake started with `--api-key`, where every control route
+needs one of its keys too (X-API-Key or Authorization: Bearer; 401 otherwise) -- not
+journaled, never faulted or rate-limited; switched off with `--no-control`.  Errors come in the API's shapes (422 `{"detail": "Validation error",
 "errors": [...]}`, otherwise `{"detail": ...}`).  Bodies are read as JSON whatever their
 Content-Type, so `curl -d '{...}'` works without a header.
 
@@ -25,18 +26,29 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from pandaprobe_fake.clock import in_range
 from pandaprobe_fake.fake import schemas as fake_schemas
 from pandaprobe_fake import openapi
 from pandaprobe_fake import schemas
 from pandaprobe_fake.fake.state import CONTROL_PREFIX, state
 from pandaprobe_fake.schemas import ApiValidationError, load_parts
 from pandaprobe_fake.store import Conflict
-from pandaprobe_fake.web import ApiError, json_response, no_content
+from pandaprobe_fake.web import ApiError, has_key, json_response, no_content, settings
 
 # A fixture document may be far larger than an API request body.
 FIXTURE_MAX_BODY = 256 * 1024 * 1024
 
 blueprint = Blueprint("fake_control", __name__, url_prefix=CONTROL_PREFIX)
+
+CONTROL_KEY_REQUIRED = ("This fake runs with --api-key: the /_fake/ control API needs one of its "
+                        "keys too (X-API-Key: <key> or Authorization: Bearer <key>).")
+
+
+@blueprint.before_request
+def require_key():
+    """With --api-key, the control API (which can read and reset every project) needs a key."""
+    if settings().api_keys and not has_key():
+        raise ApiError(401, CONTROL_KEY_REQUIRED)
 
 
 def body(default: Any = None) -> Any:
@@ -170,12 +182,17 @@ def get_clock():
 def set_clock():
     (args,) = load_parts((fake_schemas.clock, body(), "body"))
     clock = state().store.clock
+    if "advance_seconds" in args and "freeze" not in args and not clock.frozen:
+        raise ApiError(409, "The clock is not frozen: freeze it first "
+                            "(POST /_fake/clock {\"freeze\": \"<ISO 8601>\"}).")
+    # Both checked before either is applied: a refused call leaves the clock as it was.
+    start = args.get("freeze", clock.now())
+    if "advance_seconds" in args and not in_range(start + round(args["advance_seconds"] * 1_000_000)):
+        raise ApiValidationError([{"field": "advance_seconds", "message":
+                                   "Value error, the clock would pass year 9999 (UTC)"}])
     if "freeze" in args:
         clock.freeze(args["freeze"])
     if "advance_seconds" in args:
-        if not clock.frozen:
-            raise ApiError(409, "The clock is not frozen: freeze it first "
-                                    "(POST /_fake/clock {\"freeze\": \"<ISO 8601>\"}).")
         clock.advance(args["advance_seconds"])
     return clock_state()
 

@@ -41,7 +41,8 @@ from pandaprobe_fake.api.evaluations.run_schemas import EvalRunSchema
 from pandaprobe_fake.api.evaluations.monitor_schemas import MonitorSchema
 from pandaprobe_fake.api.evaluations.session_score_schemas import SessionScoreSchema
 from pandaprobe_fake.fields import (Choice, DateTimeText, HttpMethod, JsonBool, JsonInt, JsonNumber, JsonObject,
-                                    ListOf, ProjectName, QueryText, StringMap, Text, UUIDText, parse_datetime)
+                                    JsonValue, ListOf, ProjectName, QueryText, StringMap, Text, UUIDText,
+                                    parse_datetime)
 from pandaprobe_fake.schemas import (BAD_PROJECT_NAME, COLUMN_LENGTH, DATA_TYPES, PROJECT_NAME, SOURCES,
                      STATUSES, value_problem)
 
@@ -346,7 +347,7 @@ class FaultSchema(ControlSchema):
     method = HttpMethod(allow_none=True, load_default=None)
     path = Text(allow_none=True, load_default=None)
     status = JsonInt(minimum=200, maximum=599, allow_none=True, load_default=None)
-    body = fields.Raw(allow_none=True, load_default=None)
+    body = JsonValue(load_default=None)  # sendable: no lone surrogates (nor NUL, NaN)
     headers = StringMap(load_default=dict)
     delay_ms = JsonInt(minimum=0, maximum=MAX_DELAY_MS, load_default=0)
     times = JsonInt(minimum=1, allow_none=True, load_default=1)
@@ -403,6 +404,7 @@ class JournalEntrySchema(Schema):
     query = fields.Dict()
     headers = fields.Dict()
     body = fields.Raw(allow_none=True)
+    body_bytes = fields.Integer()  # the body's size as received, kept or not (see Journal)
     status = fields.Integer()
     duration_ms = fields.Float()
     time = schemas.Timestamp()

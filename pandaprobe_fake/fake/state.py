@@ -46,19 +46,43 @@ def mask(value: str) -> str:
 # -- the request journal -------------------------------------------------------------------
 
 
+# The journal's memory is bounded: a body larger than MAX_ENTRY_BODY is not kept, and past
+# MAX_TOTAL_BODIES bytes of kept bodies the oldest entries lose theirs (the entry stays, with
+# `body` null and `body_bytes` saying what was received).
+MAX_ENTRY_BODY = 1024 * 1024
+MAX_TOTAL_BODIES = 16 * 1024 * 1024
+
+
 class Journal:
     """The last `size` requests (oldest first), kept as recorded; bodies are parsed as JSON
-    only when read."""
+    only when read, and bounded in memory (MAX_ENTRY_BODY, MAX_TOTAL_BODIES)."""
 
-    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE):
-        self._entries: collections.deque[dict[str, Any]] = collections.deque(maxlen=max(size, 0))
+    def __init__(self, size: int = DEFAULT_JOURNAL_SIZE, max_entry_body: int = MAX_ENTRY_BODY,
+                 max_total_bodies: int = MAX_TOTAL_BODIES):
+        self._entries: collections.deque[dict[str, Any]] = collections.deque()
         self._lock = threading.Lock()
         self.size = size
+        self.max_entry_body, self.max_total_bodies = max_entry_body, max_total_bodies
+        self._body_bytes = 0  # of the bodies kept
 
     def record(self, entry: dict[str, Any]) -> None:
-        if self.size > 0:
-            with self._lock:
-                self._entries.append(entry)
+        if self.size <= 0:
+            return
+        body = entry.get("body")
+        entry["body_bytes"] = len(body) if body else 0
+        if body and len(body) > self.max_entry_body:
+            entry["body"] = None
+        with self._lock:
+            self._entries.append(entry)
+            self._body_bytes += len(entry["body"] or b"")
+            while len(self._entries) > self.size:
+                self._body_bytes -= len(self._entries.popleft()["body"] or b"")
+            for old in self._entries:  # oldest first lose their bodies
+                if self._body_bytes <= self.max_total_bodies:
+                    break
+                if old["body"]:
+                    self._body_bytes -= len(old["body"])
+                    old["body"] = None
 
     def entries(self, method: str | None = None, path: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
@@ -72,6 +96,11 @@ class Journal:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._body_bytes = 0
+
+    @property
+    def body_bytes(self) -> int:
+        return self._body_bytes
 
 
 def _json_or_none(raw: bytes | None) -> Any:

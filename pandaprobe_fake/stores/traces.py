@@ -205,17 +205,6 @@ class TraceStore:
 
     _decode = staticmethod(_decode)
 
-    @staticmethod
-    def _migrate_traces(conn: sqlite3.Connection) -> None:
-        """Bring a database written by an earlier version up to TRACE_SCHEMA."""
-        have = {row[1] for row in conn.execute("PRAGMA table_info(traces)")}
-        if "visible_at" not in have:
-            conn.execute("ALTER TABLE traces ADD COLUMN visible_at INTEGER")
-        have = {row[1] for row in conn.execute("PRAGMA table_info(spans)")}
-        for column in ("prompt_tokens", "completion_tokens"):
-            if column not in have:
-                conn.execute(f"ALTER TABLE spans ADD COLUMN {column} NOT NULL DEFAULT 0")
-
     # -- reading ---------------------------------------------------------------------------
 
     def _fetch_trace(self, conn: sqlite3.Connection, project_id: str, trace_id: str,

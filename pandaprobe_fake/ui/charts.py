@@ -17,6 +17,7 @@ PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 MAX_X_LABELS = 6
 # Tick labels are 10 px text (ui.css): about 6.2 units a character, kept 8 units apart.
 LABEL_CHAR_W, LABEL_GAP = 6.2, 8.0
+MAX_INDENT = 24  # a timeline row is indented by its depth up to this; deeper rows show the depth
 
 _LABEL_FORMATS = {"hour": "%m-%d %Hh", "day": "%m-%d", "week": "wk %m-%d"}
 
@@ -122,7 +123,8 @@ def histogram(items: list[dict[str, Any]], buckets: int) -> dict[str, Any]:
 def timeline(trace: dict[str, Any] | None, spans: list[dict[str, Any]]) -> dict[str, Any]:
     """A trace (GET /traces/{id}) and its spans -> rows in tree order (each span under its
     parent, siblings by start time), each with its depth and its bar as percentages of the
-    whole time range.  A span whose parent is not on the trace is drawn as a root."""
+    whole time range (`indent`: the depth, at most MAX_INDENT).  A span whose parent is not
+    on the trace is drawn as a root."""
     moments = [_time(s["started_at"]) for s in spans] + [_time(s["ended_at"]) for s in spans]
     if trace:
         moments += [_time(trace["started_at"]), _time(trace["ended_at"])]
@@ -146,18 +148,22 @@ def timeline(trace: dict[str, Any] | None, spans: list[dict[str, Any]]) -> dict[
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
 
-    def walk(parent: str | None, depth: int) -> None:
-        for span in children.get(parent, []):
+    def walk(roots: list[dict[str, Any]]) -> None:
+        """Depth first, in order, with a stack of our own: a tree a thousand levels deep
+        must not run out of Python's."""
+        stack = [(span, 0) for span in reversed(roots)]
+        while stack:
+            span, depth = stack.pop()
             if span["span_id"] in seen:
                 continue
             seen.add(span["span_id"])
-            rows.append({"span": span, "depth": depth, "bar": bar(span["started_at"], span["ended_at"])})
-            walk(span["span_id"], depth + 1)
+            rows.append({"span": span, "depth": depth, "indent": min(depth, MAX_INDENT),
+                         "bar": bar(span["started_at"], span["ended_at"])})
+            stack.extend((child, depth + 1) for child in reversed(children.get(span["span_id"], [])))
 
-    walk(None, 0)
+    walk(children.get(None, []))
     for span in spans:  # spans caught in a parent cycle: shown as roots, not lost
         if span["span_id"] not in seen:
-            children[span["span_id"] + "/root"] = [span]
-            walk(span["span_id"] + "/root", 0)
+            walk([span])
     trace_bar = bar(trace["started_at"], trace["ended_at"]) if trace else None
     return {"rows": rows, "trace_bar": trace_bar, "duration_ms": round((end - start) * 1000, 1)}

@@ -8,6 +8,10 @@
     /ui/traces, /ui/runs, /ui/runs/<id>   choose traces and start a run; the runs; one run
                          and its scores (ui/runs.py)
     POST /ui/key         remember an API key for the page (a cookie), for a fake run with --api-key
+                         (the form carries the page's CSRF token; another one is a 403)
+
+Every response of the page says it may not be framed (X-Frame-Options, CSP frame-ancestors)
+and may run only its own script (CSP).  The browser guards of web.py apply too.
 
 The page has no data path of its own.  Every figure on it comes from the API's routes:
 the views send internal requests through the app (`call_api`: a WSGI call, with
@@ -22,7 +26,9 @@ so the page shows nothing of such a fake until it is given one of its keys.
 
 from __future__ import annotations
 
+import hmac
 import json
+import secrets
 from datetime import datetime
 from typing import Any, Iterable
 from urllib.parse import quote, urlencode
@@ -33,7 +39,7 @@ from werkzeug.test import Client
 from pandaprobe_fake.ui import charts
 from pandaprobe_fake import openapi
 from pandaprobe_fake import schemas
-from pandaprobe_fake.web import INTERNAL
+from pandaprobe_fake.web import INTERNAL, ApiError
 
 UI_TOKEN = "pandaprobe-fake-ui"  # the bearer token the page sends when it has no saved key
 KEY_COOKIE = "pandaprobe_fake_key"
@@ -43,6 +49,15 @@ FILTERS = ("name", "source", "status", "data_type", "trace_id", "eval_run_id", "
 PAGE_SIZES = ("20", "50", "100", "200")
 DEFAULT_PAGE_SIZE = "20"
 CHART_BUCKETS = "10"
+CSRF_FIELD = "csrf_token"
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                                "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+                                "base-uri 'none'; form-action 'self'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 blueprint = Blueprint("ui", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/ui/static")
@@ -169,9 +184,25 @@ def duration(ms: float | None) -> str:
     return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
 
 
+def csrf_token() -> str:
+    """The token the page's forms that change something carry: one random value per app,
+    which a page of another origin cannot read."""
+    token = current_app.extensions.get("ui_csrf")
+    if token is None:
+        token = current_app.extensions.setdefault("ui_csrf", secrets.token_urlsafe(32))
+    return token
+
+
 @blueprint.app_context_processor
 def helpers() -> dict[str, Any]:
-    return {"page_url": page_url, "ui_token": page_token}
+    return {"page_url": page_url, "ui_token": page_token, "csrf_token": csrf_token}
+
+
+@blueprint.after_request
+def security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def pages_of(listing: Answer, endpoint: str) -> dict[str, Any] | None:
@@ -196,6 +227,8 @@ def pages_of(listing: Answer, endpoint: str) -> dict[str, Any] | None:
 @openapi.undocumented("the HTML demo page, not part of the API")
 def save_key():
     """Remember the API key the page sends (a cookie of this browser); empty forgets it."""
+    if not hmac.compare_digest(request.form.get(CSRF_FIELD, "").encode(), csrf_token().encode()):
+        raise ApiError(403, "The form's CSRF token is missing or wrong: send it from the demo page.")
     key = request.form.get("key", "").strip()
     response = redirect(url_for("ui.scores_page", project=request.form.get("project") or None))
     if key:
