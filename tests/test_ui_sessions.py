@@ -415,3 +415,16 @@ def test_the_views_change_nothing_and_carry_no_inline_script_or_style(client, se
         assert " style=" not in text and "<style" not in text
         assert re.findall(r"<script[^>]*>", text) == ['<script src="/ui/static/ui.js" defer>']
     assert client.get("/_fake/fixtures").get_json() == before
+
+
+def test_a_monitor_that_ran_but_lists_no_run_says_so(client, api, seeded):
+    """A monitor whose last run is not among its runs (the demo's daily session monitor, whose
+    session run is not held) is not shown as never run."""
+    document = {"projects": [{"name": "demo", "monitors": [
+        {"name": "ran-once", "target_type": "SESSION", "metric_names": ["agent_reliability"],
+         "cadence": "daily", "last_run_at": "2026-03-29T00:00:00Z", "last_run_id": str(uuid.uuid4())}]}]}
+    assert client.post("/_fake/fixtures", json=document).status_code == 201
+    (monitor,) = [m for m in get(api, MONITORS)["items"] if m["name"] == "ran-once"]
+    text = page(client, f"/ui/monitors/{monitor['id']}")
+    assert "The API lists no run of this monitor (it last ran 2026-03-29 00:00:00)." in text
+    assert "has not run yet" not in text and 'class="pager"' not in section(text, "monitor-runs")

@@ -94,7 +94,7 @@ def history_chart(items: list[dict[str, Any]], metric: str) -> dict[str, Any]:
                "run": item["eval_run_id"]}
               for item in items if item["metric_name"] == metric and item["score"] is not None]
     chart = trend_chart(points, "score")
-    chart["x_label"] = "scored at (UTC)"
+    chart["x_label"], chart["y_label"] = "scored at (UTC)", "score"
     for point, source in zip(chart["points"], points):
         point["run"] = source["run"]
     return chart
