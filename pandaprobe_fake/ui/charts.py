@@ -1,7 +1,7 @@
 """The demo page's pictures, as plain geometry that the templates draw.
 
 `trend_chart` and `histogram` turn the JSON of the analytics routes (trend, distribution)
-into SVG coordinates; `timeline` lays a trace's spans out as an indented timeline
+into SVG coordinates, `history_chart` a session's scores over time (history route); `timeline` lays a trace's spans out as an indented timeline
 (parent/child by parent_span_id, bars placed by start and end time).  Pure functions of
 the API's JSON: no Flask, no store.
 """
@@ -19,7 +19,7 @@ MAX_X_LABELS = 6
 LABEL_CHAR_W, LABEL_GAP = 6.2, 8.0
 MAX_INDENT = 24  # a timeline row is indented by its depth up to this; deeper rows show the depth
 
-_LABEL_FORMATS = {"hour": "%m-%d %Hh", "day": "%m-%d", "week": "wk %m-%d"}
+_LABEL_FORMATS = {"hour": "%m-%d %Hh", "day": "%m-%d", "week": "wk %m-%d", "score": "%m-%d %H:%M"}
 
 
 def _time(text: str | None) -> datetime | None:
@@ -85,6 +85,19 @@ def trend_chart(items: list[dict[str, Any]], granularity: str) -> dict[str, Any]
     chart["points"] = points
     chart["line"] = " ".join(f"{p['x']},{p['y']}" for p in points)
     chart["x_ticks"] = x_ticks(points)
+    return chart
+
+
+def history_chart(items: list[dict[str, Any]], metric: str) -> dict[str, Any]:
+    """The session-score history route's items (oldest first) -> a line over time of one
+    metric's scores, one point per score with a value (a FAILED score has none)."""
+    points = [{"bucket": item["created_at"], "avg_score": item["score"], "count": 1,
+               "run": item["eval_run_id"]}
+              for item in items if item["metric_name"] == metric and item["score"] is not None]
+    chart = trend_chart(points, "score")
+    chart["x_label"], chart["y_label"] = "scored at (UTC)", "score"
+    for point, source in zip(chart["points"], points):
+        point["run"] = source["run"]
     return chart
 
 

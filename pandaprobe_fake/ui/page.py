@@ -7,6 +7,10 @@
                          that scored it, and an Evaluate form (a run on this trace)
     /ui/traces, /ui/runs, /ui/runs/<id>   choose traces and start a run; the runs; one run
                          and its scores (ui/runs.py)
+    /ui/sessions, /ui/sessions/<id>   sessions, one session's traces, scores and metrics over
+                         time (ui/sessions.py)
+    /ui/monitors, /ui/monitors/<id>   monitors, one monitor and its runs; pause, resume,
+                         trigger from the browser (ui/monitors.py)
     POST /ui/key         remember an API key for the page (a cookie), for a fake run with --api-key
                          (the form carries the page's CSRF token; another one is a 403)
 
@@ -149,6 +153,8 @@ def chosen(names: Iterable[str]) -> list[tuple[str, str]]:
 def page_url(endpoint: str = "ui.scores_page", **changes: Any) -> str:
     """This page's URL with some parameters changed (None drops one)."""
     args = {k: v for k, v in request.args.items() if v != ""}
+    if endpoint == request.endpoint:  # this very page: its path's values too (a session's id)
+        args.update(request.view_args or {})
     args.setdefault("project", g.get("ui_project"))
     args.update(changes)
     return url_for(endpoint, **{k: v for k, v in args.items() if v not in (None, "")})
@@ -306,3 +312,4 @@ def trace_page(trace_id: str):
 
 
 from pandaprobe_fake.ui import runs  # noqa: E402  (its views join this blueprint)
+from pandaprobe_fake.ui import monitors, sessions  # noqa: E402,F401  (their views too)

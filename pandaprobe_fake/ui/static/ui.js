@@ -1,7 +1,8 @@
 // The demo page's script: submit the project picker on change; annotate a score in place --
 // Save sends PATCH /evaluations/trace-scores/{id}; start a run on ticked traces and metrics --
 // POST /evaluations/trace-runs/batch, then the run's view; retry a run's failed pairs; and
-// follow PENDING/RUNNING runs (poll GET /evaluations/trace-runs/{id}, reload when done).
+// follow PENDING/RUNNING runs (poll GET /evaluations/trace-runs/{id}, reload when done);
+// pause, resume or trigger a monitor (POST /evaluations/monitors/{id}/pause|resume|trigger).
 // Every request is the API's own route with the page's Bearer token and X-Project-ID, and
 // what the API answers is shown as it is.
 "use strict";
@@ -29,6 +30,9 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const form of document.querySelectorAll("form[data-run-form]")) setUpRunForm(form);
   for (const button of document.querySelectorAll("button[data-retry-run]")) {
     button.addEventListener("click", () => retryRun(button));
+  }
+  for (const button of document.querySelectorAll("button[data-monitor-action]")) {
+    button.addEventListener("click", () => monitorAction(button));
   }
   watchRuns();
 });
@@ -107,6 +111,33 @@ async function retryRun(button) {
     error.textContent = `Could not reach the fake: ${failure.message}`;
   }
   button.disabled = false;
+}
+
+// -- monitors ----------------------------------------------------------------------------------
+
+// Pause or resume: the page reloads and shows the monitor as the API now holds it.  Trigger
+// (202, a run): a trace run opens its view; any other run shows in this monitor's runs.
+async function monitorAction(button) {
+  const box = button.closest("[data-monitor-actions]");
+  const error = box.querySelector("[data-monitor-error]");
+  const action = button.dataset.monitorAction;
+  for (const other of box.querySelectorAll("button")) other.disabled = true;
+  error.textContent = "";
+  try {
+    const {response, answer} = await callApi("POST", `/evaluations/monitors/${encodeURIComponent(box.dataset.monitorActions)}/${action}`);
+    if (response.ok) {
+      if (action === "trigger" && answer && answer.target_type === "TRACE" && answer.id) {
+        window.location.assign(box.dataset.runLanding.replace("RUN_ID", encodeURIComponent(answer.id)));
+      } else {
+        window.location.reload();
+      }
+      return;
+    }
+    error.textContent = apiMessage(response, answer);
+  } catch (failure) {
+    error.textContent = `Could not reach the fake: ${failure.message}`;
+  }
+  for (const other of box.querySelectorAll("button")) other.disabled = false;
 }
 
 function showRunState(element, run) {
