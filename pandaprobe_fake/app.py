@@ -20,12 +20,11 @@ from typing import Any, Mapping, NoReturn, Sequence
 
 from flask import Flask
 
-from pandaprobe_fake import UPSTREAM_VERSION, __version__, api, fake, openapi, web
+from pandaprobe_fake import UPSTREAM_VERSION, __version__, api, fake, openapi, ui, web
 from pandaprobe_fake.jsonio import FastJSONProvider
 from pandaprobe_fake.settings import Settings, parse_command_line, settings_of
 from pandaprobe_fake.store import Store
 from pandaprobe_fake.stores.files import DatabaseFileError
-from pandaprobe_fake.ui import page as ui
 
 log = logging.getLogger("pandaprobe_fake")
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Callable
 
-from pandaprobe_fake.fake import judge as judging
+import pandaprobe_fake.fake.judge as judging
 
 SECOND = 1_000_000
 

@@ -115,7 +115,7 @@ def seconds(low: float, high: float):
 
 def rate_limit(text: str) -> str:
     """An argparse type: a rate limit the `limits` package reads, e.g. 200/minute."""
-    from pandaprobe_fake.fake.state import RateLimit
+    from pandaprobe_fake.fake.ratelimit import RateLimit
 
     try:
         RateLimit(text)

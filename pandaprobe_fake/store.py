@@ -21,7 +21,6 @@ writes raise StoreUnavailable (answered 503) instead of going to a file that is 
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import sqlite3
 import threading
@@ -31,6 +30,7 @@ from typing import Any, Iterable, Iterator
 
 from pandaprobe_fake.clock import Clock
 from pandaprobe_fake.stores import UnknownFilter, files, migrations
+from pandaprobe_fake.stores.scores import SCORE_COLUMNS, SELECT_SCORES, score_of, numeric_value
 from pandaprobe_fake.stores.cache import COUNT, MISSING, PROJECT, StoreCache
 from pandaprobe_fake.stores.runs import RUN_SCHEMA, RunStore
 from pandaprobe_fake.stores.monitors import MONITOR_SCHEMA, MonitorStore
@@ -88,14 +88,6 @@ CREATE INDEX IF NOT EXISTS ix_scores_analytics
     ON trace_scores (project_id, name, status, data_type, num, created_at);
 """ + TRACE_SCHEMA + RUN_SCHEMA + SESSION_SCHEMA + SESSION_SCORE_SCHEMA + MONITOR_SCHEMA
 
-# Columns of a score as the store hands it out (the response keys, plus `num`).
-SCORE_COLUMNS = (
-    "id", "trace_id", "name", "value", "status", "source", "created_at", "project_id",
-    "data_type", "eval_run_id", "author_user_id", "reason", "environment", "config_id",
-    "metadata", "updated_at", "num",
-)
-_SELECT = "SELECT " + ", ".join(SCORE_COLUMNS) + " FROM trace_scores"
-
 # Filters of the list route: name -> (column, operator) of a condition on one parameter.
 _LIST_FILTERS = {
     "trace_id": ("trace_id", "="),
@@ -117,11 +109,6 @@ _BUCKET_SQL = {
     "week": f"((((created_at - (((created_at % {_DAY}) + {_DAY}) % {_DAY})) / {_DAY}) - "
             f"((((created_at - (((created_at % {_DAY}) + {_DAY}) % {_DAY})) / {_DAY}) % 7 + 10) % 7)) * {_DAY})",
 }
-
-
-def _score(row: tuple) -> dict[str, Any]:
-    """A row of SCORE_COLUMNS as a score dict."""
-    return dict(zip(SCORE_COLUMNS, row))
 
 
 class StoreUnavailable(Exception):
@@ -368,9 +355,9 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
 
     def get_score(self, project_id: str, score_id: str) -> dict[str, Any] | None:
         with self.read() as conn:
-            cur = conn.execute(f"{_SELECT} WHERE id = ? AND project_id = ?", (score_id, project_id))
+            cur = conn.execute(f"{SELECT_SCORES} WHERE id = ? AND project_id = ?", (score_id, project_id))
             row = cur.fetchone()
-            return _score(row) if row else None
+            return score_of(row) if row else None
 
     def update_score(self, project_id: str, score_id: str,
                      changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -390,7 +377,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
                 f"RETURNING {', '.join(SCORE_COLUMNS)}",
                 (*changes.values(), score_id, project_id))
             row = cur.fetchone()
-            return _score(row) if row else None
+            return score_of(row) if row else None
 
     def delete_score(self, project_id: str, score_id: str) -> bool:
         with self.write(known=True) as conn:
@@ -443,9 +430,9 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
             items: list[dict[str, Any]] = []
             if offset < total:
                 cur = conn.execute(
-                    f"{_SELECT} WHERE {page_where} ORDER BY {order} LIMIT ? OFFSET ?",
+                    f"{SELECT_SCORES} WHERE {page_where} ORDER BY {order} LIMIT ? OFFSET ?",
                     (*page_params, limit, offset))
-                items = [_score(r) for r in cur.fetchall()]
+                items = [score_of(r) for r in cur.fetchall()]
         return items, total
 
     def latest_scores_for_trace(self, project_id: str, trace_id: str) -> list[dict[str, Any]]:
@@ -453,14 +440,14 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         ix_scores_project_trace per metric, however many times each was scored."""
         with self.read() as conn:
             rows = conn.execute(
-                f"{_SELECT} WHERE seq IN ("
+                f"{SELECT_SCORES} WHERE seq IN ("
                 f"SELECT (SELECT seq FROM trace_scores"
                 f" WHERE project_id = :project_id AND trace_id = :trace_id AND name = names.name"
                 f" ORDER BY created_at DESC, seq DESC LIMIT 1)"
                 f" FROM (SELECT DISTINCT name FROM trace_scores"
                 f" WHERE project_id = :project_id AND trace_id = :trace_id) AS names)"
                 f" ORDER BY name", {"project_id": project_id, "trace_id": trace_id}).fetchall()
-        return [_score(r) for r in rows]
+        return [score_of(r) for r in rows]
 
     # -- analytics ------------------------------------------------------------------------
 
@@ -599,7 +586,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
                                                         "scores": [], "traces": [], "runs": [],
                                                         "session_scores": [], "monitors": []})
 
-            cur = conn.execute(f"{_SELECT} ORDER BY created_at, seq")
+            cur = conn.execute(f"{SELECT_SCORES} ORDER BY created_at, seq")
             for row in cur.fetchall():
                 score = _row(cur, row)
                 project_of(score["project_id"])["scores"].append(score)
@@ -724,18 +711,6 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
                     if one in taken:
                         return one
         return None
-
-
-def numeric_value(data_type: str, value: str | None) -> float | None:
-    """The derived `num` column: the number analytics read from a NUMERIC value (Python's
-    reading, as the value rule's), else None."""
-    if data_type != "NUMERIC" or value is None:
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 class Conflict(Exception):

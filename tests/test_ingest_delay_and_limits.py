@@ -121,7 +121,7 @@ def test_every_other_route_has_the_default_per_route():
 
 
 def test_run_routes_carry_their_limits():
-    from pandaprobe_fake.fake.state import UPSTREAM_ROUTE_LIMITS
+    from pandaprobe_fake.fake.ratelimit import UPSTREAM_ROUTE_LIMITS
 
     assert UPSTREAM_ROUTE_LIMITS[("POST", "/evaluations/trace-runs/batch")] == "50/minute"
     assert UPSTREAM_ROUTE_LIMITS[("POST", "/evaluations/monitors/{monitor_id}/trigger")] == "10/minute"

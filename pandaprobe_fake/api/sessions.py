@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint
 
 from pandaprobe_fake import schemas
-from pandaprobe_fake.api import session_schemas as s
+import pandaprobe_fake.api.session_schemas as s
 from pandaprobe_fake.web import ApiError, endpoint, json_response, store
 
 blueprint = Blueprint("sessions", __name__)

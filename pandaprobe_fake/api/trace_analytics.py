@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from pandaprobe_fake.api import trace_schemas as ts
+import pandaprobe_fake.api.trace_schemas as ts
 from pandaprobe_fake.web import endpoint, json_response, store
 
 blueprint = Blueprint("trace_analytics", __name__)

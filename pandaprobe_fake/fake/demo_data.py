@@ -37,7 +37,7 @@ import random
 from typing import Any
 
 from pandaprobe_fake.clock import isoformat
-from pandaprobe_fake.fake import session_metrics
+import pandaprobe_fake.fake.session_metrics as session_metrics
 from pandaprobe_fake.fake.session_metrics import SIGNALS
 
 METRICS = ("task_completion", "tool_correctness", "argument_correctness", "step_efficiency",

@@ -9,7 +9,7 @@ import time
 
 from flask import Response, current_app, g, request
 
-from pandaprobe_fake.fake import schemas as fake_schemas
+import pandaprobe_fake.fake.schemas as fake_schemas
 from pandaprobe_fake.fake.state import SECRET_HEADERS, Fault, is_control_path, mask, state
 from pandaprobe_fake.web import is_internal
 

@@ -27,7 +27,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from pandaprobe_fake.clock import in_range
-from pandaprobe_fake.fake import schemas as fake_schemas
+import pandaprobe_fake.fake.schemas as fake_schemas
 from pandaprobe_fake import openapi
 from pandaprobe_fake import schemas
 from pandaprobe_fake.fake.state import CONTROL_PREFIX, state

@@ -136,12 +136,12 @@ class RunStore:
 
     def run_scores(self, project_id: str, run_id: str) -> list[dict[str, Any]]:
         """The trace scores a run wrote, newest first (last target, last metric first)."""
-        from pandaprobe_fake.store import _SELECT, _score
+        from pandaprobe_fake.stores.scores import SELECT_SCORES, score_of
 
         with self.read() as conn:
-            rows = conn.execute(f"{_SELECT} WHERE project_id = ? AND eval_run_id = ? "
+            rows = conn.execute(f"{SELECT_SCORES} WHERE project_id = ? AND eval_run_id = ? "
                                 f"ORDER BY created_at DESC, seq DESC", (project_id, run_id)).fetchall()
-        return [_score(r) for r in rows]
+        return [score_of(r) for r in rows]
 
     def failed_pairs(self, project_id: str, run_id: str) -> list[tuple[str, str]]:
         """(trace id, metric) of a run's FAILED scores, in the order they were written."""

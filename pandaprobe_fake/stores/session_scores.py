@@ -86,7 +86,7 @@ class SessionScoreStore:
     @staticmethod
     def _insert_session_scores(conn: sqlite3.Connection, scores: Iterable[dict[str, Any]],
                                now: int) -> int:
-        from pandaprobe_fake.store import numeric_value
+        from pandaprobe_fake.stores.scores import numeric_value
         from pandaprobe_fake.stores.traces import _json
 
         def rows():

@@ -20,7 +20,7 @@ from flask import current_app, g, render_template
 
 from pandaprobe_fake import openapi
 from pandaprobe_fake.api.evaluations.monitor_schemas import MONITOR_STATUSES
-from pandaprobe_fake.ui.page import PAGE_SIZES, blueprint, call_api, chosen, choose_project, last, pages_of
+from pandaprobe_fake.ui.common import PAGE_SIZES, blueprint, call_api, chosen, choose_project, last, pages_of
 from pandaprobe_fake.ui.runs import context_for
 
 MONITORS = "/evaluations/monitors"

@@ -26,7 +26,7 @@ from flask import g, render_template
 from pandaprobe_fake import openapi
 from pandaprobe_fake.api.evaluations.run_schemas import RUN_STATUSES
 from pandaprobe_fake.schemas import TRACE_STATUSES
-from pandaprobe_fake.ui.page import (PAGE_SIZES, SCORES, Answer, blueprint, call_api, chosen,
+from pandaprobe_fake.ui.common import (PAGE_SIZES, SCORES, Answer, blueprint, call_api, chosen,
                                      choose_project, last, pages_of)
 
 RUNS = "/evaluations/trace-runs"

@@ -20,8 +20,8 @@ from flask import g, render_template
 from pandaprobe_fake import openapi
 from pandaprobe_fake.api.session_schemas import SESSION_SORTS
 from pandaprobe_fake.schemas import SORT_ORDERS
-from pandaprobe_fake.ui import charts
-from pandaprobe_fake.ui.page import (PAGE_SIZES, Answer, blueprint, call_api, chosen, choose_project, last,
+import pandaprobe_fake.ui.charts as charts
+from pandaprobe_fake.ui.common import (PAGE_SIZES, Answer, blueprint, call_api, chosen, choose_project, last,
                                      pages_of)
 
 SESSIONS = "/sessions"
