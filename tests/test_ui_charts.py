@@ -55,3 +55,37 @@ def test_labels_just_far_enough_apart_are_both_kept():
 
 def test_a_single_point_has_its_label():
     assert [t["label"] for t in trend([5])["x_ticks"]] == ["03-01 05h"]
+
+
+def labels(offsets):
+    return [t["label"] for t in trend(offsets)["x_ticks"]]
+
+
+def test_a_label_is_as_wide_as_its_characters():
+    """9 characters of 10 px text: 55.8 units.  Two such labels 50 units apart overlap; 64 apart
+    (their width and the gap) do not."""
+    assert charts.label_width("03-01 00h") == pytest.approx(55.8)
+    a = {"x": 100.0, "label": "03-01 00h"}
+    assert not charts._apart(a, {"x": 150.0, "label": "03-01 01h"})
+    assert charts._apart(a, {"x": 164.0, "label": "03-01 01h"})
+
+
+def test_exactly_the_gap_apart_is_apart():
+    a = {"x": 0.0, "label": "03-01 00h"}
+    exact = charts.label_width("03-01 00h") + charts.LABEL_GAP
+    assert charts._apart(a, {"x": exact, "label": "03-01 01h"})
+    assert not charts._apart(a, {"x": exact - 1e-9, "label": "03-01 01h"})
+
+
+def test_a_middle_label_crowding_the_one_before_is_left_out():
+    """0h, 60h, 85h, 300h: 85h crowds 60h (31 units) and goes; 60h keeps its label."""
+    assert labels([0, 60, 85, 300]) == ["03-01 00h", "03-03 12h", "03-13 12h"]
+
+
+def test_the_last_label_replaces_the_one_crowding_it():
+    """The last point keeps its label: 299h, which 300h crowds, goes instead."""
+    assert labels([0, 100, 200, 299, 300]) == ["03-01 00h", "03-05 04h", "03-09 08h", "03-13 12h"]
+
+
+def test_points_at_the_same_time_get_one_label():
+    assert labels([5, 5]) == ["03-01 05h"]
