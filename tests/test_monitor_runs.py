@@ -154,8 +154,9 @@ def test_catch_up_is_bounded_to_the_latest_due_times(env):
     assert get(api, m)["next_run_at"] == "2026-03-31T16:00:00+00:00"
 
 
-def test_only_if_changed_skips_due_times_with_nothing_new(env):
+def test_only_if_changed_evaluates_only_new_traffic(env):
     api, control = env
+    trace(api)
     trace(api)
     m = monitor(api)  # only_if_changed defaults to true
     advance(control, 6 * 3600)
@@ -168,6 +169,25 @@ def test_only_if_changed_skips_due_times_with_nothing_new(env):
     advance(control, 5 * 3600)
     runs = runs_of(api, m)
     assert [r["created_at"] for r in runs] == ["2026-03-02T10:00:00+00:00", "2026-03-01T16:00:00+00:00"]
+    assert [r["total_targets"] for r in runs] == [1, 2]  # the new trace only; all on the first run
+
+
+def test_only_if_changed_session_monitor_runs_the_sessions_with_new_traces(env):
+    api, control = env
+    trace(api, "a")
+    trace(api, "b")
+    m = monitor(api, target_type="SESSION", metrics=["agent_reliability"], filters={"min_trace_count": 2})
+    trace(api, "a")
+    advance(control, 6 * 3600)
+    (first,) = runs_of(api, m)
+    assert first["total_targets"] == 1  # only "a" has two traces
+    trace(api, "b")
+    trace(api, "a", user_id="u")
+    advance(control, 6 * 3600)
+    second = runs_of(api, m)[0]
+    assert second["total_targets"] == 2 and second["id"] != first["id"]
+    assert sorted(s["session_id"] for s in api.get(f"/evaluations/session-runs/{second['id']}/scores").get_json()) \
+        == ["a", "b"]
 
 
 def test_a_catch_up_run_sees_the_data_as_it_stood(env):

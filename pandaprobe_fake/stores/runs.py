@@ -180,19 +180,19 @@ class RunStore:
         if filters.get("date_to") is not None:
             clauses.append("started_at < ?")
             params.append(filters["date_to"])
-        if filters.get("ingested_until") is not None:  # a monitor's run at a past due time
-            clauses.append("created_at <= ?")
-            params.append(filters["ingested_until"])
-        if filters.get("ingested_after") is not None:  # a monitor's only_if_changed
-            clauses.append("created_at > ?")
-            params.append(filters["ingested_after"])
+        if filters.get("ingested_before") is not None:  # a monitor's run at a past due time
+            clauses.append("created_at < ?")
+            params.append(filters["ingested_before"])
+        if filters.get("ingested_since") is not None:  # a monitor's only_if_changed
+            clauses.append("created_at >= ?")
+            params.append(filters["ingested_since"])
         with self.read() as conn:
             return [r[0] for r in conn.execute(
                 f"SELECT trace_id FROM traces WHERE {' AND '.join(clauses)} ORDER BY seq", params)]
 
     def matching_session_ids(self, project_id: str, filters: dict[str, Any]) -> list[str]:
         """The session ids of a session run's filters: `date_from`/`date_to` (on started_at),
-        `user_id`, `tags` (any of) and `ingested_until` select traces with a session; then
+        `user_id`, `tags` (any of) and `ingested_before`/`ingested_since` select traces with a session; then
         `has_error` (a selected trace in ERROR) and `min_trace_count` (selected traces) apply
         per session.  In the order each session's first trace was stored."""
         clauses, params = ["project_id = ?", "session_id IS NOT NULL"], [project_id]
@@ -204,8 +204,8 @@ class RunStore:
                            f"({', '.join('?' * len(filters['tags']))}))")
             params.extend(filters["tags"])
         for key, condition in (("date_from", "started_at >= ?"), ("date_to", "started_at < ?"),
-                               ("ingested_until", "created_at <= ?"),
-                               ("ingested_after", "created_at > ?")):
+                               ("ingested_before", "created_at < ?"),
+                               ("ingested_since", "created_at >= ?")):
             if filters.get(key) is not None:
                 clauses.append(condition)
                 params.append(filters[key])

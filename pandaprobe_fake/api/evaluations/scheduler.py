@@ -5,9 +5,12 @@ runner moves runs along).  When the clock has passed an ACTIVE monitor's `next_r
 `POST /_fake/clock` advancing it), the monitor fires once per due time, as if the scheduler had
 run exactly then: a run created at that time (`[Monitor] <name>`, `monitor_id` set, the
 monitor's metrics, filters, sampling and resolved model; targets as the data stood then, i.e.
-traces ingested by that time), then `last_run_at`/`last_run_id` and `next_run_at` = the next
-due time after it.  A due time with no target, or with `only_if_changed` and nothing ingested
-since the monitor's last run, spawns nothing (the schedule still moves on).  Catch-up after a
+traces ingested before that time: a request at that clock reading fires the monitor before it
+does anything else), then `last_run_at`/`last_run_id` and `next_run_at` = the next
+due time after it.  With `only_if_changed` (the default) a scheduled run evaluates only the new
+traffic: the traces ingested since the monitor's last run (a SESSION monitor: the sessions that
+got one), everything on its first run; without it, every target of its filters.  A due time
+with no target spawns nothing (the schedule still moves on).  Catch-up after a
 long advance is bounded: at most CATCH_UP (24) due times per monitor fire -- the latest ones --
 and the earlier ones are skipped.  Cheap when nothing is due: one indexed MIN() query.
 
@@ -71,15 +74,18 @@ def spawn(store: Any, monitor: dict[str, Any], at: int, targets: list[str],
                    target_type=monitor["target_type"], monitor_id=monitor["id"], at=at)
 
 
-def _changed(store: Any, monitor: dict[str, Any], targets: list[str], at: int) -> bool:
-    """Whether something the monitor watches was ingested since its last run (up to `at`)."""
+def _new_targets(store: Any, monitor: dict[str, Any], targets: list[str], at: int) -> list[str]:
+    """only_if_changed: the targets with something ingested since the monitor's last run (and
+    before `at`) -- the traces ingested then, or the sessions that got a trace then."""
     last = monitor["last_run_at"]
     if last is None:
-        return True
-    fresh = targets_of(store, {**monitor, "filters": {
-        k: v for k, v in monitor["filters"].items() if k not in ("has_error", "min_trace_count")}},
-        {"ingested_after": last, "ingested_until": at})
-    return bool(set(fresh) & set(targets)) if monitor["target_type"] == "SESSION" else bool(fresh)
+        return targets
+    window = {"ingested_since": last, "ingested_before": at}
+    if monitor["target_type"] == "TRACE":
+        return targets_of(store, monitor, window)
+    selecting = {k: v for k, v in monitor["filters"].items() if k not in ("has_error", "min_trace_count")}
+    fresh = set(targets_of(store, {**monitor, "filters": selecting}, window))
+    return [session_id for session_id in targets if session_id in fresh]
 
 
 def fire_due(store: Any, state: Any) -> None:
@@ -94,10 +100,12 @@ def fire_due(store: Any, state: Any) -> None:
             changes: dict[str, Any] = {"next_run_at": following}
             for at in times:
                 try:
-                    targets = targets_of(store, monitor, {"ingested_until": at})
+                    targets = targets_of(store, monitor, {"ingested_before": at})
                 except ApiError:  # filters no run could read (stored before validation): skip
                     targets = []
-                if not targets or (monitor["only_if_changed"] and not _changed(store, monitor, targets, at)):
+                if monitor["only_if_changed"]:
+                    targets = _new_targets(store, monitor, targets, at)
+                if not targets:
                     continue
                 seed = f"{state.seed}:{monitor['id']}:{at}"
                 run = spawn(store, monitor, at, targets, random.Random(seed))
