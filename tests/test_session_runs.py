@@ -374,3 +374,20 @@ def test_session_runs_round_trip_through_fixtures(sapp):
     sapp.client.post("/_fake/reset")
     assert sapp.client.post("/_fake/fixtures", json=dumped).status_code == 201
     assert (sapp.get(f"{RUNS}/{run['id']}").get_json(), sapp.get(f"{RUNS}/{run['id']}/scores").get_json()) == before
+
+
+def test_extreme_inputs_are_answered_not_crashed(sapp):
+    t = trace(sapp, "s", tags=["t-7"])
+    score(sapp, t, "confidence", 0.4)
+    many_tags = [f"t-{i}" for i in range(40_000)]  # past SQLite's parameter limit
+    assert create(sapp, filters={"tags": many_tags})["total_targets"] == 1
+    assert sapp.post("/evaluations/trace-runs", json={"metrics": ["coherence"],
+                                                      "filters": {"tags": many_tags}}).status_code == 202
+    assert create(sapp, filters={"min_trace_count": 1})["total_targets"] == 1
+    assert detail(sapp.post(RUNS, json={"metrics": ["agent_reliability"], "filters": {"min_trace_count": 10 ** 30}})) \
+        == "No sessions match the provided filters."
+    huge = batch(sapp, ["s"], ["agent_reliability", "agent_consistency"], signal_weights={"confidence": 1e308})
+    response = sapp.get(f"{RUNS}/{huge['id']}/scores")
+    assert response.status_code == 200
+    assert {s["value"] for s in response.get_json()} == {"0.0"}
+    assert sapp.get("/evaluations/session-scores").status_code == 200

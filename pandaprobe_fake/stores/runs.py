@@ -55,6 +55,7 @@ RUN_COLUMNS = RUN_KEYS + ("targets", "pairs", "running_at", "due_at")
 RUN_JSON = ("metric_names", "filters", "targets", "pairs")
 RUN_FILTERS = ("target_type", "status", "monitor_id")  # what list_runs filters on
 UNFINISHED = ("PENDING", "RUNNING")
+MAX_COUNT = 1 << 62  # a count no session reaches, inside SQLite's integers
 
 
 class RunStore:
@@ -170,10 +171,10 @@ class RunStore:
         if filters.get("name") is not None:  # case-insensitive substring, % and _ literal
             clauses.append("instr(py_lower(name), py_lower(?)) > 0")
             params.append(filters["name"])
-        if filters.get("tags"):
-            clauses.append(f"EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE value IN "
-                           f"({', '.join('?' * len(filters['tags']))}))")
-            params.extend(filters["tags"])
+        if filters.get("tags"):  # one parameter, whatever the number of tags
+            clauses.append("EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE value IN "
+                           "(SELECT value FROM json_each(?)))")
+            params.append(_json(list(filters["tags"])))
         if filters.get("date_from") is not None:
             clauses.append("started_at >= ?")
             params.append(filters["date_from"])
@@ -199,10 +200,10 @@ class RunStore:
         if filters.get("user_id") is not None:
             clauses.append("user_id = ?")
             params.append(filters["user_id"])
-        if filters.get("tags"):
-            clauses.append(f"EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE value IN "
-                           f"({', '.join('?' * len(filters['tags']))}))")
-            params.extend(filters["tags"])
+        if filters.get("tags"):  # one parameter, whatever the number of tags
+            clauses.append("EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE value IN "
+                           "(SELECT value FROM json_each(?)))")
+            params.append(_json(list(filters["tags"])))
         for key, condition in (("date_from", "started_at >= ?"), ("date_to", "started_at < ?"),
                                ("ingested_before", "created_at < ?"),
                                ("ingested_since", "created_at >= ?")):
@@ -215,7 +216,7 @@ class RunStore:
             having_params.append(int(bool(filters["has_error"])))
         if filters.get("min_trace_count") is not None:
             having.append("COUNT(*) >= ?")
-            having_params.append(filters["min_trace_count"])
+            having_params.append(min(filters["min_trace_count"], MAX_COUNT))  # past SQLite's integers
         having_sql = f" HAVING {' AND '.join(having)}" if having else ""
         with self.read() as conn:
             return [r[0] for r in conn.execute(
