@@ -301,11 +301,13 @@ REJECTIONS: list[tuple[str, str]] = [
      "JSON the fake could not write back out (docs/reference.md)"),
     (r"^Value error, numbers must be finite",
      "NaN/Infinity: PostgreSQL's JSON refuses them (a 500 there, a 422 in the fake)"),
-    (r"^Unknown metrics?: ",
-     "a metric name the registry does not hold: 422 on the real server too (BEHAVIOR.md, runs); "
-     "its document says only `string`"),
-    (r"^No traces match the provided filters\.$|^No failed scores to retry in this run\.$",
-     "domain rules of the run routes, 422 on the real server too (BEHAVIOR.md, runs)"),
+    (r"^Unknown (session )?metrics?: ",
+     "a metric name the registry does not hold: 422 on the real server too (BEHAVIOR.md, runs, "
+     "session runs); its document says only `string`"),
+    (r"^No (traces|sessions) match the provided filters\.$|^No failed scores to retry in this run\.$"
+     r"|^No (traces|sessions) match the monitor's filters\.$",
+     "domain rules of the run routes and the monitor trigger, 422 on the real server too "
+     "(BEHAVIOR.md, runs, Monitors)"),
     (r"^filters\.date_(from|to) is not an ISO 8601 datetime",
      "a run filter date that is not ISO 8601: a 500 on the real server, a 422 in the fake "
      "(BEHAVIOR.md, defects)"),
@@ -321,7 +323,7 @@ REJECTIONS: list[tuple[str, str]] = [
 ]
 _ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 NOT_FOUND = (rf"^(Trace score {_ID}|Trace {_ID}|Span {_ID}|Eval run {_ID}|Eval monitor {_ID}) not found"
-             rf"( on trace {_ID})?\.$|^Session '.*' not found\.$")
+             rf"( on trace {_ID})?\.$|^Session '[\s\S]*' not found\.$")  # (an id may hold a newline)
 
 
 def inline(schema: Any, document: dict, depth: int = 0) -> Any:
