@@ -269,3 +269,23 @@ def test_due_times():
         ([first, first + 6 * hour, first + 12 * hour], first + 18 * hour)
     times, following = scheduler.due_times("cron:0 * * * *", first, first + 2 * hour + 5, cap=2)
     assert (times, following) == ([first + hour, first + 2 * hour], first + 3 * hour)
+
+
+def test_a_fixture_monitor_with_unreadable_filters_is_a_422_not_a_500(env):
+    api, control = env
+    trace(api)
+    loaded = control.post("/_fake/fixtures", json={"projects": [{"name": "mon", "monitors": [
+        {"name": "bad", "target_type": "TRACE", "metric_names": ["coherence"], "cadence": "every_6h",
+         "filters": {"tags": 5, "status": "bogus"}, "only_if_changed": False},
+        {"name": "worse", "target_type": "SESSION", "metric_names": ["agent_reliability"],
+         "cadence": "every_6h", "filters": {"min_trace_count": "x"}, "only_if_changed": False}]}]})
+    assert loaded.status_code == 201, loaded.get_json()
+    for m in api.get(MONITORS).get_json()["items"]:
+        response = api.post(f"{MONITORS}/{m['id']}/trigger")
+        assert response.status_code == 422
+        assert {e["field"] for e in response.get_json()["errors"]} <= {
+            "filters -> tags", "filters -> status", "filters -> min_trace_count"}
+    advance(control, 6 * 3600)  # the scheduler skips them; every request still answers
+    assert api.get("/traces").status_code == 200
+    assert all(runs_of(api, m) == [] for m in api.get(MONITORS).get_json()["items"])
+    assert {m["next_run_at"] for m in api.get(MONITORS).get_json()["items"]} == {"2026-03-01T22:00:00+00:00"}

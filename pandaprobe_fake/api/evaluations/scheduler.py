@@ -24,11 +24,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from croniter import croniter
+from marshmallow import ValidationError
 
-from pandaprobe_fake import catalogue
+from pandaprobe_fake import catalogue, schemas
 from pandaprobe_fake.api.evaluations import cadence as cadences
+from pandaprobe_fake.api.evaluations import monitor_schemas as s
 from pandaprobe_fake.api.evaluations.run_common import date_query, new_run, sample
 from pandaprobe_fake.clock import to_datetime, to_micros
+from pandaprobe_fake.schemas import ApiValidationError
 from pandaprobe_fake.web import ApiError
 
 CATCH_UP = 24
@@ -55,10 +58,22 @@ def due_times(cadence: str, first: int, now: int, cap: int = CATCH_UP) -> tuple[
     return sorted(back), cadences.next_run(cadence, now)
 
 
+def readable_filters(monitor: dict[str, Any]) -> dict[str, Any]:
+    """The monitor's run filters (without signal_weights and nulls), checked as on create: a
+    fixture may have stored filters no run can read -- a 422 naming `filters -> <key>`, never a
+    500 (upstream's trigger 500s on them)."""
+    schema = s.trace_monitor_filters if monitor["target_type"] == "TRACE" else s.session_monitor_filters
+    filters = {k: v for k, v in monitor["filters"].items() if k != "signal_weights" and v is not None}
+    try:
+        schema.load(filters)
+    except ValidationError as err:
+        raise ApiValidationError(schemas._flatten({"filters": err.messages}, "")) from None
+    return filters
+
+
 def targets_of(store: Any, monitor: dict[str, Any], extra: dict[str, Any]) -> list[str]:
     """The trace or session ids the monitor's filters select (`extra`: ingestion bounds)."""
-    filters = {k: v for k, v in monitor["filters"].items() if k != "signal_weights" and v is not None}
-    query = {**date_query(filters), **extra}
+    query = {**date_query(readable_filters(monitor)), **extra}
     if monitor["target_type"] == "SESSION":
         return store.matching_session_ids(monitor["project_id"], query)
     return store.matching_trace_ids(monitor["project_id"], query)
@@ -101,7 +116,7 @@ def fire_due(store: Any, state: Any) -> None:
             for at in times:
                 try:
                     targets = targets_of(store, monitor, {"ingested_before": at})
-                except ApiError:  # filters no run could read (stored before validation): skip
+                except (ApiError, ApiValidationError):  # filters no run can read (a fixture's): skip
                     targets = []
                 if monitor["only_if_changed"]:
                     targets = _new_targets(store, monitor, targets, at)
