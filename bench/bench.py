@@ -7,6 +7,7 @@
     python bench/bench.py --only sessions   # sessions and session scores on 100k traces (bench_sessions.py)
     python bench/bench.py --scale-db /tmp/scale.db   # keep the bulk-loaded database for the next run
     python bench/bench.py --only judge   # evaluation runs: (trace, metric) pairs a second (bench_judge.py)
+    python bench/bench.py --only session-runs   # a session run over 1,000 sessions (bench_judge.py)
 
 It measures, against `python app.py` as a real process (default mode, a file database):
 - startup: process launch to the first 200 from /health (default mode, and `--mock` when the
@@ -705,7 +706,7 @@ def reference_table(table: Table) -> str:
 
 
 PARTS = ("startup", "latency", "throughput", "scale", "sessions")
-OPTIONAL_PARTS = ("judge",)  # run only when asked for (--only judge): bench_judge.py
+OPTIONAL_PARTS = ("judge", "session-runs")  # run only when asked for (--only ...): bench_judge.py
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -766,6 +767,10 @@ def main(argv: list[str] | None = None) -> None:
             from bench_judge import bench_judge
 
             bench_judge(table, tmp)
+        if "session-runs" in args.parts:
+            from bench_judge import bench_session_run
+
+            bench_session_run(table, tmp)
     print(f"pandaprobe-fake benchmark: {machine()}")
     print(f"(`python bench/bench.py {' '.join(argv if argv is not None else sys.argv[1:])}`, "
           f"{time.perf_counter() - started:.0f} s; 1-minute load average "

@@ -52,3 +52,43 @@ def bench_judge(table, tmp: Path, traces: int = 1000) -> None:
     table.add(f"run of {pairs} pairs", f"{elapsed * 1000:.0f} ms", "", "", "< 2 s", elapsed < 2.0)
     table.add("judge pairs/s", f"{rate:,.0f}", "", "", f">= {TARGET_PAIRS_PER_S:,}", rate >= TARGET_PAIRS_PER_S)
     table.results["judge"] = {"traces": traces, "pairs": pairs, "seconds": elapsed, "pairs_per_s": rate}
+
+
+SESSION_METRICS = ["agent_reliability", "agent_consistency"]
+
+
+def bench_session_run(table, tmp: Path, sessions: int = 1000, per_session: int = 3) -> None:
+    """`python bench.py --only session-runs`: `sessions` sessions of `per_session` traces (4
+    spans each, no scores: every signal is computed by the simulated judge and written), one
+    batch session run of both session metrics over all of them; the time of the read that
+    executes it (target: under 2 s for 1,000 sessions)."""
+    from bench import AUTH, Conn, Server, fake_argv
+
+    table.section(f"session run: {len(SESSION_METRICS)} session metrics over {sessions} sessions "
+                  f"of {per_session} traces (--judge-delay 0)")
+    with Server(fake_argv(str(tmp / "session-run.db"), "--judge-delay", "0", "--quiet"),
+                tmp / "session-run.log") as server:
+        conn = Conn(server.url, AUTH)
+        ids = [f"bench-session-{s:05d}" for s in range(sessions)]
+        for s, session_id in enumerate(ids):
+            for t in range(per_session):
+                body = trace_body(s * per_session + t)
+                body["session_id"] = session_id
+                body["started_at"] = f"2026-03-01T10:00:0{t}Z"
+                status, answer = conn.request("POST", "/traces", body)
+                assert status == 202, answer
+        status, answer = conn.request("POST", "/evaluations/session-runs/batch",
+                                      {"session_ids": ids, "metrics": SESSION_METRICS})
+        assert status == 202, answer
+        run_id = json.loads(answer)["id"]
+        started = time.perf_counter()
+        status, answer = conn.request("GET", f"/evaluations/session-runs/{run_id}")
+        elapsed = time.perf_counter() - started
+        run = json.loads(answer)
+        status, scores = conn.request("GET", f"/evaluations/session-runs/{run_id}/scores")
+        conn.close()
+    assert run["status"] == "COMPLETED" and run["evaluated_count"] == sessions, run
+    assert len(json.loads(scores)) == sessions * len(SESSION_METRICS)
+    table.add(f"session run of {sessions} sessions", f"{elapsed * 1000:.0f} ms", "", "", "< 2 s", elapsed < 2.0)
+    table.results["session_run"] = {"sessions": sessions, "traces": sessions * per_session,
+                                    "seconds": elapsed}

@@ -6,7 +6,8 @@ every run whose time has come, and it is called before each API request (so with
 clock a run moves only when the clock is advanced, and with no delay a run is done before the
 next request sees it).
 
-Execution is per `target_type` (EXECUTORS): TRACE here; a session runner adds "SESSION".
+Execution is per `target_type` (EXECUTORS): TRACE here, SESSION in session_runner.py.  An
+executor answers (trace scores, session scores, evaluated_count, failed_count).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import uuid
 from typing import Any, Callable
 
 import pandaprobe_fake.fake.judge as judging
+from pandaprobe_fake import session_runner
 
 SECOND = 1_000_000
 
@@ -25,9 +27,11 @@ def timing(created_at: int, delay_seconds: float) -> tuple[int, int]:
     return created_at + delay // 2, created_at + delay
 
 
-def execute_trace_run(store: Any, judge: judging.Judge, run: dict[str, Any],
-                      at: int) -> tuple[list[dict[str, Any]], int, int]:
-    """Every (trace, metric) pair of a TRACE run -> (scores, evaluated_count, failed_count),
+Outcome = tuple[list[dict[str, Any]], list[dict[str, Any]], int, int]
+
+
+def execute_trace_run(store: Any, judge: judging.Judge, run: dict[str, Any], at: int) -> Outcome:
+    """Every (trace, metric) pair of a TRACE run -> (scores, [], evaluated_count, failed_count),
     as upstream's worker: a target the project does not hold counts as evaluated and gets no
     score; a retry run (`pairs`) re-runs only its pairs."""
     project_id, model = run["project_id"], run["model"] or ""
@@ -51,11 +55,12 @@ def execute_trace_run(store: Any, judge: judging.Judge, run: dict[str, Any],
                     "reason": reason, "environment": trace.get("environment"), "config_id": None,
                     "metadata": metadata, "created_at": at, "updated_at": at})
         evaluated += 1
-    return scores, evaluated, failed
+    return scores, [], evaluated, failed
 
 
-EXECUTORS: dict[str, Callable[..., tuple[list[dict[str, Any]], int, int]]] = {
+EXECUTORS: dict[str, Callable[..., Outcome]] = {
     "TRACE": execute_trace_run,
+    "SESSION": session_runner.execute_session_run,
 }
 
 
@@ -66,9 +71,10 @@ def finish(store: Any, judge: judging.Judge, run: dict[str, Any]) -> None:
         store.finish_run(run["id"], {"status": "FAILED", "completed_at": at, "error_message": error,
                                      "evaluated_count": 0, "failed_count": 0}, [])
         return
-    scores, evaluated, failed = EXECUTORS[run["target_type"]](store, judge, run, at)
+    scores, session_scores, evaluated, failed = EXECUTORS[run["target_type"]](store, judge, run, at)
     store.finish_run(run["id"], {"status": "COMPLETED", "completed_at": at, "error_message": None,
-                                 "evaluated_count": evaluated, "failed_count": failed}, scores)
+                                 "evaluated_count": evaluated, "failed_count": failed},
+                     scores, session_scores)
 
 
 def advance(store: Any, judge: judging.Judge) -> None:

@@ -107,17 +107,16 @@ ALLOWED: list[Allowed] = [
         "(BEHAVIOR.md, authentication); upstream documents no 422 for this parameterless route")),
     Allowed("get_available_providers_*", "responses.422", (
         "as trace-metrics: the project-scope 422 of every scoped route, left out upstream")),
-    Allowed("create_eval_run_*", "requestBody.schema.name.maxLength", (
-        "a run `name` over 255 characters is a 500 on the real server (its column); the fake "
-        "answers 422 `String should have at most 255 characters` (BEHAVIOR.md, defects)")),
-    Allowed("create_batch_eval_run_*", "requestBody.schema.name.maxLength", (
-        "as for a filtered run: a name over 255 is a 500 there, a 422 in the fake")),
-    Allowed("get_eval_run_*", "responses.404*", (
-        "an unknown run is 404 {detail: 'Eval run <id> not found.'} (BEHAVIOR.md, runs); its "
-        "document leaves that out")),
-    Allowed("delete_eval_run_*", "responses.404*", (
+    Allowed("create_*eval_run_*", "requestBody.schema.name.maxLength", (
+        "a run `name` over 255 characters (trace or session run, filtered or batch) is a 500 on "
+        "the real server (its column); the fake answers 422 `String should have at most 255 "
+        "characters` (BEHAVIOR.md, defects)")),
+    Allowed("get_*eval_run_*", "responses.404*", (
+        "an unknown run is 404 {detail: 'Eval run <id> not found.'} (BEHAVIOR.md, runs; trace "
+        "and session runs alike); its document leaves that out")),
+    Allowed("delete_*eval_run_*", "responses.404*", (
         "an unknown run is 404 {detail: 'Eval run <id> not found.'} (BEHAVIOR.md, runs)")),
-    Allowed("retry_failed_eval_run_*", "responses.404*", (
+    Allowed("retry_failed_*eval_run_*", "responses.404*", (
         "an unknown run is 404 {detail: 'Eval run <id> not found.'} (BEHAVIOR.md, runs)")),
     Allowed("*", "responses.2??.schema*.additionalProperties", (
         "the fake dumps every response from a Marshmallow schema and so promises exactly the "
@@ -302,11 +301,13 @@ REJECTIONS: list[tuple[str, str]] = [
      "JSON the fake could not write back out (docs/reference.md)"),
     (r"^Value error, numbers must be finite",
      "NaN/Infinity: PostgreSQL's JSON refuses them (a 500 there, a 422 in the fake)"),
-    (r"^Unknown metrics?: ",
-     "a metric name the registry does not hold: 422 on the real server too (BEHAVIOR.md, runs); "
-     "its document says only `string`"),
-    (r"^No traces match the provided filters\.$|^No failed scores to retry in this run\.$",
-     "domain rules of the run routes, 422 on the real server too (BEHAVIOR.md, runs)"),
+    (r"^Unknown (session )?metrics?: ",
+     "a metric name the registry does not hold: 422 on the real server too (BEHAVIOR.md, runs, "
+     "session runs); its document says only `string`"),
+    (r"^No (traces|sessions) match the provided filters\.$|^No failed scores to retry in this run\.$"
+     r"|^No (traces|sessions) match the monitor's filters\.$",
+     "domain rules of the run routes and the monitor trigger, 422 on the real server too "
+     "(BEHAVIOR.md, runs, Monitors)"),
     (r"^filters\.date_(from|to) is not an ISO 8601 datetime",
      "a run filter date that is not ISO 8601: a 500 on the real server, a 422 in the fake "
      "(BEHAVIOR.md, defects)"),

@@ -70,3 +70,20 @@ def test_demo_sessions_list_newest_first(demo):
     assert ends == sorted(ends, reverse=True)
     latest = max(t["ended_at"] for t in demo.get("/traces?limit=200&sort_by=ended_at").get_json()["items"])
     assert items[0]["last_trace_at"] == latest
+
+
+def test_the_daily_monitors_runs_are_session_run_objects(demo):
+    monitors = {m["name"]: m for m in demo.get("/evaluations/monitors").get_json()["items"]}
+    daily, hourly = monitors["daily-sessions"], monitors["hourly-quality"]
+    runs = demo.get(f"/evaluations/monitors/{daily['id']}/runs?limit=200").get_json()["items"]
+    assert runs and all(r["target_type"] == "SESSION" and r["status"] == "COMPLETED" for r in runs)
+    assert all(r["name"] == "[Monitor] daily-sessions" and r["monitor_id"] == daily["id"] for r in runs)
+    assert runs[0]["id"] == daily["last_run_id"]
+    listed = demo.get("/evaluations/session-runs?limit=200").get_json()
+    assert [r["id"] for r in listed["items"]] == [r["id"] for r in runs]
+    for run in runs[:3]:
+        scores = demo.get(f"/evaluations/session-runs/{run['id']}/scores").get_json()
+        assert len(scores) == 2 * run["total_targets"] == 2 * run["evaluated_count"]
+        assert {s["name"] for s in scores} == {"agent_reliability", "agent_consistency"}
+    trace_runs = demo.get(f"/evaluations/monitors/{hourly['id']}/runs?limit=200").get_json()["items"]
+    assert trace_runs and {r["target_type"] for r in trace_runs} == {"TRACE"}

@@ -306,9 +306,9 @@ def test_the_fixture_document_carries_monitors(api, client):
     dumped = client.get("/_fake/fixtures").get_json()
     assert [m["id"] for m in dumped["projects"][0]["monitors"]] == [trace["id"], session["id"]]
     client.post("/_fake/reset")
+    client.post("/_fake/clock", json={"freeze": NOW})  # (the real clock is past their next runs)
     loaded = client.post("/_fake/fixtures", json=dumped)
     assert loaded.status_code == 201 and loaded.get_json()["projects"][0]["monitors"] == 2
-    client.post("/_fake/clock", json={"freeze": NOW})
     assert api.get(MONITORS).get_json() == before
     assert client.post("/_fake/fixtures", json=dumped).get_json()["detail"] == \
         f"Eval monitor {trace['id']} already exists."
@@ -319,8 +319,12 @@ def test_a_fixture_monitor_gets_its_next_run_from_its_cadence(client, api):
         {"name": "m", "target_type": "SESSION", "metric_names": ["agent_reliability"],
          "cadence": "every_6h", "created_at": "2026-03-01T00:00:00Z"}]}]})
     assert response.status_code == 201, response.get_json()
+    assert response.get_json()["projects"][0]["monitors"] == 1
     (monitor,) = api.get(MONITORS).get_json()["items"]
-    assert (monitor["next_run_at"], monitor["status"]) == ("2026-03-01T06:00:00+00:00", "ACTIVE")
+    # loaded with next_run_at 2026-03-01T06:00 (created + 6 h); the frozen clock (03-29 19:09)
+    # is past it, so it fired (no traces: no run) and moved on to the next 6-hour step after now
+    assert (monitor["next_run_at"], monitor["status"]) == ("2026-03-30T00:00:00+00:00", "ACTIVE")
+    assert (monitor["last_run_at"], monitor["last_run_id"]) == (None, None)
     bad = client.post("/_fake/fixtures", json={"projects": [{"name": "demo", "monitors": [
         {"name": "m", "target_type": "TRACE", "metric_names": ["agent_reliability"], "cadence": "hourly"}]}]})
     assert bad.status_code == 422

@@ -377,13 +377,14 @@ def test_no_trigger_button_while_the_route_is_a_501(tmp_path, monkeypatch):
     from pandaprobe_fake.app import create_app
     app = create_app({"database": str(tmp_path / "t.db")})
     real = app.url_map.iter_rules
-    # the app as it is before a real trigger view lands: only api/unimplemented.py's 501 rule
+    # the app without a real trigger view (as before it landed, when only a 501 stood there)
     monkeypatch.setattr(app.url_map, "iter_rules", lambda *a: [
         r for r in real(*a) if not (r.rule.endswith("/trigger") and not r.endpoint.startswith("unimplemented."))])
     client = app.test_client()
     monitor = Api(client, key_headers()).post(MONITORS, json={
         "name": "m", "target_type": "TRACE", "metrics": ["coherence"], "cadence": "daily"}).get_json()
-    assert any(r.endpoint.startswith("unimplemented.") for r in app.url_map.iter_rules() if r.rule.endswith("/trigger"))
+    assert not [r for r in app.url_map.iter_rules()
+                if r.rule.endswith("/trigger") and not r.endpoint.startswith("unimplemented.")]
     text = page(client, f"/ui/monitors/{monitor['id']}")
     assert "trigger-monitor" not in text and 'id="pause-monitor"' in text
     app.extensions["store"].close()

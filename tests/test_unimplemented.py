@@ -49,7 +49,7 @@ def test_every_operation_is_served_or_a_501(app):
         is_501 = endpoints[(method, path)].startswith("unimplemented.")
         assert is_501 != (f"{method} {path}" in documented), (method, path)
     assert len(unimplemented.missing(app)) == 0
-    assert 40 < len({e for e in endpoints.values() if e.startswith("unimplemented.")}) < 95
+    assert 30 < len({e for e in endpoints.values() if e.startswith("unimplemented.")}) < 95
 
 
 def test_501_routes_are_not_in_the_document(client):

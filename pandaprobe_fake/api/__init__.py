@@ -9,7 +9,8 @@
     evaluations/trace_runs.py    /evaluations/trace-runs/... (the runner: runner.py; the judge: fake/judge.py)
     evaluations/session_scores.py  /evaluations/session-metrics, /evaluations/session-scores,
                                  /evaluations/analytics/session-scores/...
-    evaluations/monitors.py      /evaluations/monitors/...
+    evaluations/session_runs.py  /evaluations/session-runs/... (executed by session_runner.py)
+    evaluations/monitors.py      /evaluations/monitors/... (firing on the clock: scheduler.py)
     unimplemented.py             a 501 for every other operation of the real API (added last)
 
 Their shared plumbing (auth and project scope, ApiError, JSON responses, the `endpoint`
@@ -21,10 +22,11 @@ from __future__ import annotations
 from flask import Flask
 
 from pandaprobe_fake.api import meta, sessions, trace_analytics, traces, unimplemented
-from pandaprobe_fake.api.evaluations import metrics, monitors, session_scores, trace_runs, trace_scores
+from pandaprobe_fake.api.evaluations import (metrics, monitors, session_runs, session_scores, trace_runs,
+                                             trace_scores)
 
 BLUEPRINTS = (meta.blueprint, trace_scores.blueprint, trace_analytics.blueprint, traces.blueprint,
-              metrics.blueprint, trace_runs.blueprint, sessions.blueprint, session_scores.blueprint,
+              metrics.blueprint, trace_runs.blueprint, session_runs.blueprint, sessions.blueprint, session_scores.blueprint,
               monitors.blueprint)
 
 

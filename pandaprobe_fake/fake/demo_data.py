@@ -24,8 +24,8 @@ only when INCLUDE_TRACES is set, which waits for the store to hold traces.
 
 Beside them: the monitor objects behind the automated scores (`hourly-quality`, a TRACE monitor
 on `cron:0 * * * *`, and `daily-sessions`, a SESSION monitor run daily), and the session scores
-of that daily monitor: `agent_reliability` and `agent_consistency` of every session that had
-ended by the last midnight, computed from its traces' confidence, coherence, loop_detection and
+of that daily monitor (and its SESSION run objects, one a day, linked by `monitor_id`):
+`agent_reliability` and `agent_consistency` of every session that had ended by the last midnight, computed from its traces' confidence, coherence, loop_detection and
 tool_correctness scores as upstream computes them (session_metrics.py).  They come from a
 random stream of their own, so they change none of the scores above.
 """
@@ -208,6 +208,7 @@ class _Generator:
         runs = self._runs(scores)
         for run in runs:  # the hourly monitor spawned the demo's trace runs
             run["monitor_id"] = monitors[0]["id"]
+        runs += self._session_runs(session_scores, monitors[1])
         return {"project": self.project, "scores": scores, "traces": self.traces, "runs": runs,
                 "session_scores": session_scores, "monitors": monitors}
 
@@ -241,6 +242,33 @@ class _Generator:
             run["running_at"] = run["due_at"] = run["created_at"]
             out.append(run)
         return out
+
+    @staticmethod
+    def _session_runs(session_scores: list[dict[str, Any]], monitor: dict[str, Any]) -> list[dict[str, Any]]:
+        """The daily monitor's SESSION runs behind the session scores (one a day, at midnight):
+        COMPLETED, its sessions as targets, named and configured as a monitor's run."""
+        runs: dict[str, dict[str, Any]] = {}
+        seen: set[tuple[str, str]] = set()
+        for score in session_scores:  # oldest first
+            run = runs.get(score["eval_run_id"])
+            if run is None:
+                created = (score["created_at"] // DAY) * DAY
+                run = runs[score["eval_run_id"]] = {
+                    "id": score["eval_run_id"], "name": f"[Monitor] {monitor['name']}",
+                    "status": "COMPLETED", "metric_names": list(monitor["metric_names"]),
+                    "total_targets": 0, "evaluated_count": 0, "failed_count": 0,
+                    "created_at": created, "completed_at": created, "target_type": "SESSION",
+                    "filters": dict(monitor["filters"]), "sampling_rate": 1.0,
+                    "model": "vertex_ai/gemini-3.1-flash-lite", "monitor_id": monitor["id"],
+                    "error_message": None, "targets": [], "pairs": None,
+                    "running_at": created, "due_at": created}
+            if (run["id"], score["session_id"]) not in seen:
+                seen.add((run["id"], score["session_id"]))
+                run["targets"].append(score["session_id"])
+            run["completed_at"] = max(run["completed_at"], score["created_at"])
+        for run in runs.values():
+            run["total_targets"] = run["evaluated_count"] = len(run["targets"])
+        return list(runs.values())
 
     # -- the monitors and the daily session scores -------------------------------------------
 

@@ -154,6 +154,27 @@ class MonitorStore:
         """The runs a monitor spawned, newest first (the run store's list)."""
         return self.list_runs(project_id, {"monitor_id": monitor_id}, limit, offset)
 
+    # -- the scheduler's side (api/evaluations/scheduler.py) ---------------------------------
+
+    def next_monitor_due(self) -> int | None:
+        """The earliest next_run_at of an ACTIVE monitor, any project (ix_monitors_due)."""
+        with self.read() as conn:
+            return conn.execute("SELECT MIN(next_run_at) FROM monitors "
+                                "WHERE status = 'ACTIVE' AND next_run_at IS NOT NULL").fetchone()[0]
+
+    def due_monitors(self, now: int) -> list[dict[str, Any]]:
+        """The ACTIVE monitors whose next_run_at is at or before `now`, earliest first."""
+        with self.read() as conn:
+            return [_monitor(r) for r in conn.execute(
+                f"{_SELECT} WHERE status = 'ACTIVE' AND next_run_at <= ? ORDER BY next_run_at, seq",
+                (now,)).fetchall()]
+
+    def set_monitor_schedule(self, monitor_id: str, changes: dict[str, Any]) -> None:
+        """Write what firing changed (next_run_at, last_run_at, last_run_id, updated_at)."""
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        with self.write(known=True) as conn:
+            conn.execute(f"UPDATE monitors SET {assignments} WHERE id = ?", (*changes.values(), monitor_id))
+
     def dump_monitors(self) -> list[dict[str, Any]]:
         with self.read() as conn:
             return [_monitor(r) for r in conn.execute(f"{_SELECT} ORDER BY created_at, seq").fetchall()]

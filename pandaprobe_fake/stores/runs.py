@@ -1,5 +1,6 @@
 """SQLite storage of evaluation runs: the part of the store behind /evaluations/trace-runs
-(and, later, /evaluations/session-runs: one table for both, told apart by `target_type`).
+and /evaluations/session-runs (one table for both, told apart by `target_type`), and the
+look-ups a run's execution needs (its targets, a session's traces, the signals they hold).
 
 `RunStore` is a mixin of store.Store.  Besides the 16 keys of the run object a run keeps what
 executing it needs: its `targets` (trace or session ids, in order), the (target, metric)
@@ -54,6 +55,7 @@ RUN_COLUMNS = RUN_KEYS + ("targets", "pairs", "running_at", "due_at")
 RUN_JSON = ("metric_names", "filters", "targets", "pairs")
 RUN_FILTERS = ("target_type", "status", "monitor_id")  # what list_runs filters on
 UNFINISHED = ("PENDING", "RUNNING")
+MAX_COUNT = 1 << 62  # a count no session reaches, inside SQLite's integers
 
 
 class RunStore:
@@ -113,18 +115,20 @@ class RunStore:
             return [self._run(cur, r) for r in cur.fetchall()], total
 
     def delete_run(self, project_id: str, run_id: str, delete_scores: bool) -> bool:
-        """Remove a run; its trace scores go too (`delete_scores`) or stay without a run."""
+        """Remove a run; its trace and session scores go too (`delete_scores`) or stay
+        without a run."""
         with self.write() as conn:
             cur = conn.execute("DELETE FROM eval_runs WHERE id = ? AND project_id = ?",
                                (run_id, project_id))
             if cur.rowcount == 0:
                 return False
-            if delete_scores:
-                conn.execute("DELETE FROM trace_scores WHERE project_id = ? AND eval_run_id = ?",
-                             (project_id, run_id))
-            else:
-                conn.execute("UPDATE trace_scores SET eval_run_id = NULL "
-                             "WHERE project_id = ? AND eval_run_id = ?", (project_id, run_id))
+            for table in ("trace_scores", "session_scores"):
+                if delete_scores:
+                    conn.execute(f"DELETE FROM {table} WHERE project_id = ? AND eval_run_id = ?",
+                                 (project_id, run_id))
+                else:
+                    conn.execute(f"UPDATE {table} SET eval_run_id = NULL "
+                                 f"WHERE project_id = ? AND eval_run_id = ?", (project_id, run_id))
             conn.execute("UPDATE monitors SET last_run_id = NULL WHERE project_id = ? AND last_run_id = ?",
                          (project_id, run_id))
             return True
@@ -150,6 +154,13 @@ class RunStore:
                 "SELECT trace_id, name FROM trace_scores WHERE project_id = ? AND eval_run_id = ? "
                 "AND status = 'FAILED' ORDER BY created_at, seq", (project_id, run_id))]
 
+    def failed_session_pairs(self, project_id: str, run_id: str) -> list[tuple[str, str]]:
+        """(session id, metric) of a run's FAILED session scores, in the order they were written."""
+        with self.read() as conn:
+            return [tuple(r) for r in conn.execute(
+                "SELECT session_id, name FROM session_scores WHERE project_id = ? AND eval_run_id = ? "
+                "AND status = 'FAILED' ORDER BY created_at, seq", (project_id, run_id))]
+
     def matching_trace_ids(self, project_id: str, filters: dict[str, Any]) -> list[str]:
         """The ids of the project's traces that match a run's filters, in insertion order."""
         clauses, params = ["project_id = ?"], [project_id]
@@ -160,19 +171,86 @@ class RunStore:
         if filters.get("name") is not None:  # case-insensitive substring, % and _ literal
             clauses.append("instr(py_lower(name), py_lower(?)) > 0")
             params.append(filters["name"])
-        if filters.get("tags"):
-            clauses.append(f"EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE value IN "
-                           f"({', '.join('?' * len(filters['tags']))}))")
-            params.extend(filters["tags"])
+        if filters.get("tags"):  # one parameter, whatever the number of tags
+            clauses.append("EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE value IN "
+                           "(SELECT value FROM json_each(?)))")
+            params.append(_json(list(filters["tags"])))
         if filters.get("date_from") is not None:
             clauses.append("started_at >= ?")
             params.append(filters["date_from"])
         if filters.get("date_to") is not None:
             clauses.append("started_at < ?")
             params.append(filters["date_to"])
+        if filters.get("ingested_before") is not None:  # a monitor's run at a past due time
+            clauses.append("created_at < ?")
+            params.append(filters["ingested_before"])
+        if filters.get("ingested_since") is not None:  # a monitor's only_if_changed
+            clauses.append("created_at >= ?")
+            params.append(filters["ingested_since"])
         with self.read() as conn:
             return [r[0] for r in conn.execute(
                 f"SELECT trace_id FROM traces WHERE {' AND '.join(clauses)} ORDER BY seq", params)]
+
+    def matching_session_ids(self, project_id: str, filters: dict[str, Any]) -> list[str]:
+        """The session ids of a session run's filters: `date_from`/`date_to` (on started_at),
+        `user_id`, `tags` (any of) and `ingested_before`/`ingested_since` select traces with a session; then
+        `has_error` (a selected trace in ERROR) and `min_trace_count` (selected traces) apply
+        per session.  In the order each session's first trace was stored."""
+        clauses, params = ["project_id = ?", "session_id IS NOT NULL"], [project_id]
+        if filters.get("user_id") is not None:
+            clauses.append("user_id = ?")
+            params.append(filters["user_id"])
+        if filters.get("tags"):  # one parameter, whatever the number of tags
+            clauses.append("EXISTS (SELECT 1 FROM json_each(traces.tags) WHERE value IN "
+                           "(SELECT value FROM json_each(?)))")
+            params.append(_json(list(filters["tags"])))
+        for key, condition in (("date_from", "started_at >= ?"), ("date_to", "started_at < ?"),
+                               ("ingested_before", "created_at < ?"),
+                               ("ingested_since", "created_at >= ?")):
+            if filters.get(key) is not None:
+                clauses.append(condition)
+                params.append(filters[key])
+        having, having_params = [], []
+        if filters.get("has_error") is not None:
+            having.append("MAX(status = 'ERROR') = ?")
+            having_params.append(int(bool(filters["has_error"])))
+        if filters.get("min_trace_count") is not None:
+            having.append("COUNT(*) >= ?")
+            having_params.append(min(filters["min_trace_count"], MAX_COUNT))  # past SQLite's integers
+        having_sql = f" HAVING {' AND '.join(having)}" if having else ""
+        with self.read() as conn:
+            return [r[0] for r in conn.execute(
+                f"SELECT session_id FROM traces WHERE {' AND '.join(clauses)} GROUP BY session_id"
+                f"{having_sql} ORDER BY MIN(seq)", (*params, *having_params))]
+
+    def session_trace_ids(self, project_id: str, session_ids: list[str]) -> dict[str, list[str]]:
+        """The trace ids of each of these sessions the project holds, by start time."""
+        out: dict[str, list[str]] = {}
+        with self.read() as conn:
+            for start in range(0, len(session_ids), 500):
+                chunk = session_ids[start:start + 500]
+                for session_id, trace_id in conn.execute(
+                        f"SELECT session_id, trace_id FROM traces WHERE project_id = ? AND session_id "
+                        f"IN ({', '.join('?' * len(chunk))}) ORDER BY started_at, seq", (project_id, *chunk)):
+                    out.setdefault(session_id, []).append(trace_id)
+        return out
+
+    def signal_values(self, project_id: str, trace_ids: list[str],
+                      names: tuple[str, ...]) -> dict[str, dict[str, float]]:
+        """Per trace, the value of its newest SUCCESS trace score with a numeric value of each
+        of `names` (any source, any run)."""
+        out: dict[str, dict[str, float]] = {}
+        name_marks = ", ".join("?" * len(names))
+        with self.read() as conn:
+            for start in range(0, len(trace_ids), 500):
+                chunk = trace_ids[start:start + 500]
+                for trace_id, name, num in conn.execute(
+                        f"SELECT trace_id, name, num FROM trace_scores WHERE project_id = ? AND trace_id "
+                        f"IN ({', '.join('?' * len(chunk))}) AND name IN ({name_marks}) "
+                        f"AND status = 'SUCCESS' AND num IS NOT NULL ORDER BY created_at, seq",
+                        (project_id, *chunk, *names)):
+                    out.setdefault(trace_id, {})[name] = num  # oldest first: the newest wins
+        return out
 
     def traces_with_spans(self, project_id: str, trace_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The traces of these ids that the project holds, each with its `spans` (by start)."""
@@ -220,17 +298,22 @@ class RunStore:
             return conn.execute("UPDATE eval_runs SET status = 'RUNNING' "
                                 "WHERE id = ? AND status = 'PENDING'", (run_id,)).rowcount > 0
 
-    def finish_run(self, run_id: str, changes: dict[str, Any], scores: list[dict[str, Any]]) -> bool:
-        """Complete (or fail) an unfinished run with its scores, in one transaction; False when
-        the run is gone or already finished (another request finished it first)."""
+    def finish_run(self, run_id: str, changes: dict[str, Any], scores: list[dict[str, Any]],
+                   session_scores: list[dict[str, Any]] = ()) -> bool:
+        """Complete (or fail) an unfinished run with its trace (and session) scores, in one
+        transaction; False when the run is gone or already finished (another request finished
+        it first)."""
         with self.write() as conn:
             row = conn.execute("SELECT project_id FROM eval_runs WHERE id = ? AND status IN "
                                "('PENDING', 'RUNNING')", (run_id,)).fetchone()
             if row is None:
                 return False
-            conn.execute("DELETE FROM trace_scores WHERE project_id = ? AND eval_run_id = ?",
-                         (row[0], run_id))
+            for table in ("trace_scores", "session_scores"):
+                conn.execute(f"DELETE FROM {table} WHERE project_id = ? AND eval_run_id = ?",
+                             (row[0], run_id))
             self._insert_scores(conn, scores)
+            if session_scores:
+                self._insert_session_scores(conn, session_scores, changes["completed_at"])
             assignments = ", ".join(f"{column} = ?" for column in changes)
             conn.execute(f"UPDATE eval_runs SET {assignments} WHERE id = ?",
                          (*changes.values(), run_id))

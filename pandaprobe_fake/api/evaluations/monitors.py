@@ -1,7 +1,7 @@
 """Evaluation monitors: `/evaluations/monitors` (create, list, read, edit, delete, pause,
-resume, and the runs a monitor spawned).  A monitor stores a run configuration and a cadence;
-its `next_run_at` follows the fake's clock (cadence.py).  Triggering a monitor and monitors
-running on the clock belong to the evaluation-run routes (not routed here)."""
+resume, trigger, and the runs a monitor spawned).  A monitor stores a run configuration and a
+cadence; its `next_run_at` follows the fake's clock (cadence.py).  The run a monitor spawns, on
+trigger or when the clock passes its next_run_at, is scheduler.py's."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from marshmallow import ValidationError
 from pandaprobe_fake import catalogue, schemas
 from pandaprobe_fake.api.evaluations import cadence as cadences
 from pandaprobe_fake.api.evaluations import monitor_schemas as s
+from pandaprobe_fake.api.evaluations import run_schemas, scheduler
+from pandaprobe_fake.api.evaluations.run_common import created
 from pandaprobe_fake.schemas import ApiValidationError
 from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, store
 
@@ -172,6 +174,25 @@ def resume_monitor(project_id: str, path: dict[str, Any]):
         return answer(current, monitor_id)
     return answer(store().update_monitor(project_id, monitor_id, {"status": "ACTIVE"},
                                          scheduled(current["cadence"])), monitor_id)
+
+
+@blueprint.post(ONE + "/trigger")
+@endpoint("evaluations", path=s.monitor_path, responses={202: run_schemas.eval_run, 404: schemas.error})
+def trigger_monitor(project_id: str, path: dict[str, Any]):
+    """Run the monitor now, whatever its status and only_if_changed (a PAUSED one stays PAUSED
+    but gets a next_run_at, as upstream)."""
+    monitor_id = path["monitor_id"]
+    monitor = store().get_monitor(project_id, monitor_id)
+    if monitor is None:
+        raise monitor_not_found(monitor_id)
+    targets = scheduler.targets_of(store(), monitor, {})
+    if not targets:
+        kind = "sessions" if monitor["target_type"] == "SESSION" else "traces"
+        raise ApiError(422, f"No {kind} match the monitor's filters.")
+    run = scheduler.spawn(store(), monitor, store().clock.now(), targets)
+    store().update_monitor(project_id, monitor_id, {"last_run_at": run["created_at"], "last_run_id": run["id"]},
+                           scheduled(monitor["cadence"]))
+    return created(run)
 
 
 @blueprint.get(ONE + "/runs")

@@ -8,17 +8,15 @@ scores each (trace, metric) pair is fake/judge.py.
 
 from __future__ import annotations
 
-import random
-import uuid
 from typing import Any
 
 from flask import Blueprint
-from marshmallow import ValidationError
 
 from pandaprobe_fake import catalogue, runner, schemas
-from pandaprobe_fake.api.evaluations import run_schemas
+from pandaprobe_fake.api.evaluations import run_schemas, scheduler
+from pandaprobe_fake.api.evaluations.run_common import created, date_query, new_run, run_not_found, sample
 from pandaprobe_fake.fake.state import state
-from pandaprobe_fake.fields import parse_datetime
+from pandaprobe_fake.store import StoreUnavailable
 from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, store
 
 blueprint = Blueprint("trace_runs", __name__)
@@ -28,11 +26,16 @@ NOT_FOUND = {404: schemas.error}
 
 @blueprint.before_app_request
 def advance_runs() -> None:
-    runner.advance(store(), state().judge)
-
-
-def run_not_found(run_id: str) -> ApiError:
-    return ApiError(404, f"Eval run {run_id} not found.")
+    """Before every request: the monitors whose time has come fire (scheduler.py), then every
+    run whose time has come moves on (runner.py).  When the database cannot keep writes (its
+    file lost while the fake runs), this housekeeping waits: the request itself is answered --
+    /health says unhealthy, a write is refused with its 503 -- rather than every request
+    failing here."""
+    try:
+        scheduler.fire_due(store(), state())
+        runner.advance(store(), state().judge)
+    except StoreUnavailable:
+        pass
 
 
 def check_metrics(names: list[str]) -> None:
@@ -41,52 +44,12 @@ def check_metrics(names: list[str]) -> None:
         raise ApiError(422, f"Unknown metrics: {', '.join(unknown)}")
 
 
-def new_run(project_id: str, *, name: str | None, metrics: list[str], targets: list[str],
-            filters: dict[str, Any], sampling_rate: float, model: str | None,
-            target_type: str = "TRACE", pairs: list | None = None) -> dict[str, Any]:
-    """Create a PENDING run, timed by the judge's delay; returns it (as stored)."""
-    judge = state().judge
-    now = store().clock.now()
-    running_at, due_at = runner.timing(now, judge.run_delay(metrics))
-    return store().create_run({
-        "id": str(uuid.uuid4()), "name": name, "status": "PENDING", "metric_names": metrics,
-        "total_targets": len(targets), "evaluated_count": 0, "failed_count": 0,
-        "created_at": now, "completed_at": None, "project_id": project_id,
-        "target_type": target_type, "filters": filters, "sampling_rate": float(sampling_rate),
-        "model": model, "monitor_id": None, "error_message": None, "targets": targets,
-        "pairs": pairs, "running_at": running_at, "due_at": due_at})
-
-
-def created(run: dict[str, Any]):
-    return json_response(run_schemas.eval_run.dump(run), 202)
-
-
-def sample(items: list[str], rate: float) -> list[str]:
-    """Upstream's sampling: n = int(count x rate), at least 1 above 0; rate 0 gives none.
-    The sample keeps the storage order.  Seeded by --seed when given."""
-    if rate >= 1.0:
-        return items
-    n = int(len(items) * rate)
-    if rate > 0:
-        n = max(1, n)
-    rng = random.Random(state().seed) if state().seed is not None else random
-    chosen = sorted(rng.sample(range(len(items)), n))
-    return [items[i] for i in chosen]
-
-
 @blueprint.post(RUNS)
 @endpoint("evaluations", body=run_schemas.create_run, responses={202: run_schemas.eval_run})
 def create_eval_run(project_id: str, body: dict[str, Any]):
     check_metrics(body["metrics"])
     filters = {key: value for key, value in body["filters"].items() if value is not None}
-    query = dict(filters)
-    for key in ("date_from", "date_to"):
-        if key in query:
-            try:
-                query[key] = parse_datetime(query[key])
-            except ValidationError as err:
-                raise ApiError(422, f"filters.{key} is not an ISO 8601 datetime: "
-                                    f"{err.messages[0]}") from None
+    query = date_query(filters)
     matching = store().matching_trace_ids(project_id, query)
     if not matching:
         raise ApiError(422, "No traces match the provided filters.")

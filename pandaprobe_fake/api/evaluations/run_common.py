@@ -1,0 +1,72 @@
+"""What the run routes share (trace_runs.py, session_runs.py, and monitors spawning runs in
+monitors.py / scheduler.py): creating a PENDING run timed by the judge's delay, upstream's two
+samplings, reading a run's date filters, and the run routes' 404 and 202 answers."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+from marshmallow import ValidationError
+
+from pandaprobe_fake import runner
+from pandaprobe_fake.api.evaluations import run_schemas
+from pandaprobe_fake.fake.state import state
+from pandaprobe_fake.fields import parse_datetime
+from pandaprobe_fake.web import ApiError, json_response, store
+
+
+def run_not_found(run_id: str) -> ApiError:
+    return ApiError(404, f"Eval run {run_id} not found.")
+
+
+def new_run(project_id: str, *, name: str | None, metrics: list[str], targets: list[str],
+            filters: dict[str, Any], sampling_rate: float, model: str | None,
+            target_type: str = "TRACE", pairs: list | None = None, monitor_id: str | None = None,
+            at: int | None = None) -> dict[str, Any]:
+    """Create a PENDING run, timed by the judge's delay from `at` (default: now); returns it."""
+    judge = state().judge
+    now = store().clock.now() if at is None else at
+    running_at, due_at = runner.timing(now, judge.run_delay(metrics))
+    return store().create_run({
+        "id": str(uuid.uuid4()), "name": name, "status": "PENDING", "metric_names": metrics,
+        "total_targets": len(targets), "evaluated_count": 0, "failed_count": 0,
+        "created_at": now, "completed_at": None, "project_id": project_id,
+        "target_type": target_type, "filters": filters, "sampling_rate": float(sampling_rate),
+        "model": model, "monitor_id": monitor_id, "error_message": None, "targets": targets,
+        "pairs": pairs, "running_at": running_at, "due_at": due_at})
+
+
+def created(run: dict[str, Any]):
+    return json_response(run_schemas.eval_run.dump(run), 202)
+
+
+def sample(items: list[str], rate: float, *, at_least_one: bool = False,
+           rng: random.Random | None = None) -> list[str]:
+    """Upstream's sampling, keeping the storage order.  Direct runs: n = int(count x rate), at
+    least 1 above 0, rate 0 gives none.  Monitor runs (`at_least_one`): max(1, int(count x
+    rate)), so rate 0 still gives one.  Seeded by --seed when given (or by `rng`)."""
+    if rate >= 1.0 or not items:
+        return items
+    n = int(len(items) * rate)
+    if rate > 0 or at_least_one:
+        n = max(1, n)
+    if rng is None:
+        rng = random.Random(state().seed) if state().seed is not None else random.Random()
+    chosen = sorted(rng.sample(range(len(items)), n))
+    return [items[i] for i in chosen]
+
+
+def date_query(filters: dict[str, Any]) -> dict[str, Any]:
+    """A run's filters with `date_from`/`date_to` read as ISO 8601 (microseconds); a text that
+    is not one is a 422 naming the field (upstream answers 500)."""
+    query = dict(filters)
+    for key in ("date_from", "date_to"):
+        if query.get(key) is not None:
+            try:
+                query[key] = parse_datetime(query[key])
+            except ValidationError as err:
+                raise ApiError(422, f"filters.{key} is not an ISO 8601 datetime: "
+                                    f"{err.messages[0]}") from None
+    return query
