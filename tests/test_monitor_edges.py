@@ -2,7 +2,8 @@
 croniter raises, a 500): a cron expression no date matches is a 422 `Invalid cron expression`
 on create, on PATCH and in a fixture; a cron cadence whose next match would be past year 9999
 gives a monitor that never falls due (next_run_at shown as the last instant), as a late
-interval cadence already did -- never a 500."""
+interval cadence already did -- never a 500.  And a monitor's stored filters read back as
+all stored JSON is (jsonio.read_json)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,16 @@ def test_a_cron_past_year_9999_never_falls_due(api, client):
         {"name": "m", "target_type": "TRACE", "metric_names": ["task_completion"], "cadence": "cron:0 0 31 12 *",
          "created_at": "9999-12-31T12:00:00Z"}]}]})
     assert fixture.status_code == 201, fixture.get_json()
+
+
+def test_stored_filters_read_back_as_every_stored_json(api):
+    """A monitor's filters go through the store's one JSON writer and reader (jsonio.read_json),
+    as a run's do: JSONB key order at every level, -0.0 as 0.0, integers past 64 bits exact."""
+    sent = {"zz": -0.0, "nested": {"bb": [{"yy": 1, "a": -0.0}], "a": 2}, "big": 2 ** 70}
+    monitor = api.post(MONITORS, json={**body("daily"), "filters": sent}).get_json()
+    for shown in (monitor, api.get(f"{MONITORS}/{monitor['id']}").get_json()):
+        assert shown["filters"] == {"zz": 0.0, "big": 2 ** 70, "nested": {"a": 2, "bb": [{"a": 0.0, "yy": 1}]}}
+        assert list(shown["filters"]) == ["zz", "big", "nested"]
+        assert list(shown["filters"]["nested"]) == ["a", "bb"]
+    raw = api.get(f"{MONITORS}/{monitor['id']}").get_data(as_text=True)
+    assert '"zz":0.0' in raw and "-0.0" not in raw
