@@ -10,13 +10,11 @@ sentences ("Field required", "Input should be a valid string", ...), and one fun
 from __future__ import annotations
 
 import json
-import math
-import re
 from typing import Any, Mapping
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validates_schema
 
-from pandaprobe_fake.fields import (BAD_PROJECT_NAME, COLUMN_LENGTH, PROJECT_NAME, FIELD_REQUIRED, NOT_A_LIST, NOT_AN_OBJECT, BodyDateTime, Choice, JsonObject,
+from pandaprobe_fake.fields import (COLUMN_LENGTH, FIELD_REQUIRED, NOT_A_LIST, NOT_AN_OBJECT, BodyDateTime, Choice, JsonObject,
                         JsonValue, ListBody, ListOf, NumberMap, QueryDateTime, QueryInt, QueryList,
                         QueryText, StoredChoice, StoredObject, StoredText, StoredTimestamp,
                         StoredUUID, Text, Timestamp, UUIDText)

@@ -25,7 +25,8 @@ from marshmallow import Schema
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from pandaprobe_fake import openapi, schemas
-from pandaprobe_fake.schemas import BAD_PROJECT_NAME, PROJECT_NAME, ApiValidationError, BodyParseError
+from pandaprobe_fake.fields import BAD_PROJECT_NAME, PROJECT_NAME
+from pandaprobe_fake.schemas import ApiValidationError, BodyParseError
 from pandaprobe_fake.settings import Settings
 from pandaprobe_fake.store import Store, StoreUnavailable
 

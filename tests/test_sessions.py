@@ -3,8 +3,6 @@ filters, sorts), GET /sessions/{id}, GET /sessions/analytics, DELETE /sessions/{
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from conftest import SCORES

@@ -4,7 +4,6 @@ the official SDK against it."""
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from datetime import datetime
 import pytest
 import requests
 
-from conftest import ROOT, SCORES
+from conftest import SCORES
 from pandaprobe_fake.testing import FakeServer, FakeServerError
 
 TRACE = "3c90c3cc-0d44-4b50-8888-8dd25736052a"

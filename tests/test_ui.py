@@ -17,7 +17,7 @@ from markupsafe import escape
 from pandaprobe_fake.app import create_app
 from pandaprobe_fake.clock import to_micros
 from conftest import ANALYTICS, SCORES, Api, key_headers
-from pandaprobe_fake.ui.page import UI_TOKEN
+from pandaprobe_fake.ui.common import UI_TOKEN
 
 ROW_ID = re.compile(r'data-score-id="([0-9a-f-]{36})"')
 T1, T2 = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"

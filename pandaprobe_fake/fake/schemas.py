@@ -28,8 +28,6 @@ SUCCESS by default), a monitor those of MonitorResponse (`name`, `target_type`,
 
 from __future__ import annotations
 
-import json
-import math
 import uuid
 from http import HTTPStatus
 from typing import Any
@@ -41,9 +39,8 @@ from pandaprobe_fake.api.evaluations.run_schemas import EvalRunSchema
 from pandaprobe_fake.api.evaluations.monitor_schemas import MonitorSchema
 from pandaprobe_fake.api.evaluations.session_score_schemas import SessionScoreSchema
 from pandaprobe_fake.fields import (Choice, DateTimeText, HttpMethod, JsonBool, JsonInt, JsonNumber, JsonObject,
-                                    JsonValue, ListOf, ProjectName, QueryText, StringMap, Text, UUIDText,
-                                    parse_datetime)
-from pandaprobe_fake.schemas import (BAD_PROJECT_NAME, COLUMN_LENGTH, DATA_TYPES, PROJECT_NAME, SOURCES,
+                                    JsonValue, ListOf, ProjectName, QueryText, StringMap, Text, UUIDText)
+from pandaprobe_fake.schemas import (COLUMN_LENGTH, DATA_TYPES, SOURCES,
                      STATUSES, value_problem)
 
 MAX_DELAY_MS = 60_000

@@ -11,12 +11,11 @@ import json
 import logging
 import random
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 
 import pandaprobe_fake.fake.demo_data as demo_data
 from pandaprobe_fake.fake.judge import Judge

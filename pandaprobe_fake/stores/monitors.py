@@ -8,10 +8,12 @@ is the one seam between the two (see there).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import uuid
 from typing import Any
+
+from pandaprobe_fake.jsonio import read_json
+from pandaprobe_fake.stores.traces import _json
 
 MONITOR_SCHEMA = """
 CREATE TABLE IF NOT EXISTS monitors (
@@ -45,21 +47,10 @@ _SELECT = "SELECT " + ", ".join(MONITOR_COLUMNS) + " FROM monitors"
 _JSON = ("metric_names", "filters")
 
 
-def jsonb_order(value: Any) -> Any:
-    """A JSON value with its objects' keys in PostgreSQL JSONB order (shorter keys first,
-    equal lengths bytewise), at every level, as the real server answers stored JSON."""
-    if isinstance(value, dict):
-        keys = sorted(value, key=lambda k: (len(k.encode()), k.encode()))
-        return {k: jsonb_order(value[k]) for k in keys}
-    if isinstance(value, list):
-        return [jsonb_order(v) for v in value]
-    return value
-
-
 def _monitor(row: tuple) -> dict[str, Any]:
     monitor = dict(zip(MONITOR_COLUMNS, row))
     for column in _JSON:
-        monitor[column] = json.loads(monitor[column])
+        monitor[column] = read_json(monitor[column])
     monitor["only_if_changed"] = bool(monitor["only_if_changed"])
     return monitor
 
@@ -68,7 +59,7 @@ def _encoded(values: dict[str, Any]) -> dict[str, Any]:
     out = dict(values)
     for column in _JSON:
         if column in out:
-            out[column] = json.dumps(jsonb_order(out[column]), ensure_ascii=False, separators=(",", ":"))
+            out[column] = _json(out[column])
     if "only_if_changed" in out:
         out["only_if_changed"] = int(bool(out["only_if_changed"]))
     return out

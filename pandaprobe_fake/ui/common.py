@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import secrets
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, g, request, url_for
+from flask import Blueprint, current_app, g, render_template, request, url_for
 from werkzeug.test import Client
 
 from pandaprobe_fake.web import INTERNAL
@@ -195,6 +195,25 @@ def pages_of(listing: Answer, endpoint: str) -> dict[str, Any] | None:
             "prev": (page_url(endpoint, offset=max(min(offset - size, (count - 1) * size), 0) or None)
                      if offset > 0 else None),
             "next": page_url(endpoint, offset=offset + size) if offset + size < total else None}
+
+
+def list_page(template: str, api_path: str, filters: Iterable[str], context: dict[str, Any], *,
+              limit: str = "20", extra: Callable[[str], dict[str, Any]] | None = None,
+              finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None):
+    """A paginated list view (traces, runs, sessions, monitors): the project chooser, GET
+    `api_path` with the chosen `filters`, limit and offset, its pager (linking to this view),
+    `extra(project_id)`'s entries, rendered through `finish` when given."""
+    projects, project, problem = choose_project()
+    context = {"projects": projects, "project": project, "problem": problem, "page_sizes": PAGE_SIZES,
+               **context}
+    if project is not None:
+        pid = g.ui_project = project["id"]
+        size = last("limit", limit)
+        listing = call_api("GET", api_path, pid, list(chosen(filters)) + [("limit", size)]
+                           + chosen(("offset",)))
+        context.update(listing=listing, pages=pages_of(listing, request.endpoint), limit=size,
+                       **(extra(pid) if extra else {}))
+    return render_template(template, **(finish(context) if finish else context))
 
 
 # -- the views ------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from flask import current_app, g, render_template
 
 from pandaprobe_fake import openapi
 from pandaprobe_fake.api.evaluations.monitor_schemas import MONITOR_STATUSES
-from pandaprobe_fake.ui.common import PAGE_SIZES, blueprint, call_api, chosen, choose_project, last, pages_of
+from pandaprobe_fake.ui.common import blueprint, call_api, chosen, choose_project, last, list_page, pages_of
 from pandaprobe_fake.ui.runs import context_for
 
 MONITORS = "/evaluations/monitors"
@@ -38,19 +38,9 @@ def trigger_routed() -> bool:
 @blueprint.get("/ui/monitors")
 @openapi.undocumented("the HTML demo page, not part of the API")
 def monitors_page():
-    projects, project, problem = choose_project()
-    context: dict[str, Any] = {"projects": projects, "project": project, "problem": problem,
-                               "page_sizes": PAGE_SIZES, "monitor_statuses": MONITOR_STATUSES,
-                               "section": "monitors"}
-    if project is None:
-        return render_template("monitors.html", **context)
-    pid = g.ui_project = project["id"]
-    limit = last("limit", "20")
-    listing = call_api("GET", MONITORS, pid, chosen(("status",)) + [("limit", limit)]
-                       + chosen(("offset",)))
-    context.update(listing=listing, pages=pages_of(listing, "ui.monitors_page"), limit=limit,
-                   status=last("status"))
-    return render_template("monitors.html", **context)
+    return list_page("monitors.html", MONITORS, ("status",),
+                     {"monitor_statuses": MONITOR_STATUSES, "section": "monitors"},
+                     extra=lambda pid: {"status": last("status")})
 
 
 @blueprint.get("/ui/monitors/<monitor_id>")

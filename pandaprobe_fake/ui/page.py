@@ -40,9 +40,9 @@ import pandaprobe_fake.ui.charts as charts
 import pandaprobe_fake.ui.runs as runs
 from pandaprobe_fake import openapi, schemas
 from pandaprobe_fake.ui.common import (ANALYTICS, CHART_BUCKETS, CSRF_FIELD, DEFAULT_PAGE_SIZE,
-                                       FILTERS, KEY_COOKIE, PAGE_SIZES, SCORES, UI_TOKEN,
+                                       FILTERS, KEY_COOKIE, PAGE_SIZES, SCORES,
                                        blueprint, call_api, choose_project, chosen, csrf_token,
-                                       last, pages_of)  # noqa: F401  (UI_TOKEN: read by tests)
+                                       last, pages_of)
 from pandaprobe_fake.web import ApiError
 
 

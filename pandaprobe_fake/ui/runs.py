@@ -26,8 +26,8 @@ from flask import g, render_template
 from pandaprobe_fake import openapi
 from pandaprobe_fake.api.evaluations.run_schemas import RUN_STATUSES
 from pandaprobe_fake.schemas import TRACE_STATUSES
-from pandaprobe_fake.ui.common import (PAGE_SIZES, SCORES, Answer, blueprint, call_api, chosen,
-                                     choose_project, last, pages_of)
+from pandaprobe_fake.ui.common import (SCORES, Answer, blueprint, call_api, choose_project, last,
+                                     list_page)
 
 RUNS = "/evaluations/trace-runs"
 METRICS = "/evaluations/trace-metrics"
@@ -68,37 +68,18 @@ def context_for(template_context: dict[str, Any]) -> dict[str, Any]:
 @blueprint.get("/ui/traces")
 @openapi.undocumented("the HTML demo page, not part of the API")
 def traces_page():
-    projects, project, problem = choose_project()
-    context: dict[str, Any] = {"projects": projects, "project": project, "problem": problem,
-                               "page_sizes": PAGE_SIZES, "trace_statuses": TRACE_STATUSES,
-                               "section": "traces"}
-    if project is None:
-        return render_template("traces.html", **context)
-    pid = g.ui_project = project["id"]
-    limit = last("limit", "50")
-    listing = call_api("GET", "/traces", pid, chosen(TRACE_FILTERS) + [("limit", limit)]
-                       + chosen(("offset",)))
-    context.update(listing=listing, pages=pages_of(listing, "ui.traces_page"), limit=limit,
-                   metrics=metric_choices(pid), filters={k: last(k) for k in TRACE_FILTERS})
-    return render_template("traces.html", **context_for(context))
+    return list_page("traces.html", "/traces", TRACE_FILTERS,
+                     {"trace_statuses": TRACE_STATUSES, "section": "traces"}, limit="50",
+                     extra=lambda pid: {"metrics": metric_choices(pid),
+                                        "filters": {k: last(k) for k in TRACE_FILTERS}},
+                     finish=context_for)
 
 
 @blueprint.get("/ui/runs")
 @openapi.undocumented("the HTML demo page, not part of the API")
 def runs_page():
-    projects, project, problem = choose_project()
-    context: dict[str, Any] = {"projects": projects, "project": project, "problem": problem,
-                               "page_sizes": PAGE_SIZES, "run_statuses": RUN_STATUSES,
-                               "section": "runs"}
-    if project is None:
-        return render_template("runs.html", **context)
-    pid = g.ui_project = project["id"]
-    limit = last("limit", "20")
-    listing = call_api("GET", RUNS, pid, chosen(("status",)) + [("limit", limit)]
-                       + chosen(("offset",)))
-    context.update(listing=listing, pages=pages_of(listing, "ui.runs_page"), limit=limit,
-                   status=last("status"))
-    return render_template("runs.html", **context_for(context))
+    return list_page("runs.html", RUNS, ("status",), {"run_statuses": RUN_STATUSES, "section": "runs"},
+                     extra=lambda pid: {"status": last("status")}, finish=context_for)
 
 
 @blueprint.get("/ui/runs/<run_id>")

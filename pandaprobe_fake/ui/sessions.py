@@ -21,8 +21,8 @@ from pandaprobe_fake import openapi
 from pandaprobe_fake.api.session_schemas import SESSION_SORTS
 from pandaprobe_fake.schemas import SORT_ORDERS
 import pandaprobe_fake.ui.charts as charts
-from pandaprobe_fake.ui.common import (PAGE_SIZES, Answer, blueprint, call_api, chosen, choose_project, last,
-                                     pages_of)
+from pandaprobe_fake.ui.common import (Answer, blueprint, call_api, chosen, choose_project, last,
+                                     list_page, pages_of)
 
 SESSIONS = "/sessions"
 SESSION_SCORES = "/evaluations/session-scores"
@@ -57,19 +57,9 @@ def trace_pages(session: Answer) -> dict[str, Any] | None:
 @blueprint.get("/ui/sessions")
 @openapi.undocumented("the HTML demo page, not part of the API")
 def sessions_page():
-    projects, project, problem = choose_project()
-    context: dict[str, Any] = {"projects": projects, "project": project, "problem": problem,
-                               "page_sizes": PAGE_SIZES, "sorts": SESSION_SORTS,
-                               "sort_orders": SORT_ORDERS, "section": "sessions"}
-    if project is None:
-        return render_template("sessions.html", **context)
-    pid = g.ui_project = project["id"]
-    limit = last("limit", "20")
-    listing = call_api("GET", SESSIONS, pid, chosen(SESSION_FILTERS) + [("limit", limit)]
-                       + chosen(("offset",)))
-    context.update(listing=listing, pages=pages_of(listing, "ui.sessions_page"), limit=limit,
-                   filters={k: last(k) for k in SESSION_FILTERS})
-    return render_template("sessions.html", **context)
+    return list_page("sessions.html", SESSIONS, SESSION_FILTERS,
+                     {"sorts": SESSION_SORTS, "sort_orders": SORT_ORDERS, "section": "sessions"},
+                     extra=lambda pid: {"filters": {k: last(k) for k in SESSION_FILTERS}})
 
 
 @blueprint.get("/ui/sessions/<session_id>")

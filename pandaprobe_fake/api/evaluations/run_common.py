@@ -1,6 +1,7 @@
 """What the run routes share (trace_runs.py, session_runs.py, and monitors spawning runs in
 monitors.py / scheduler.py): creating a PENDING run timed by the judge's delay, upstream's two
-samplings, reading a run's date filters, and the run routes' 404 and 202 answers."""
+samplings, reading a run's date filters, and the run routes' answers: a page of one target type's
+runs, a run or its 404, the 204 of a delete, the 202 of a new run."""
 
 from __future__ import annotations
 
@@ -14,11 +15,34 @@ from pandaprobe_fake import runner
 from pandaprobe_fake.api.evaluations import run_schemas
 from pandaprobe_fake.fake.state import state
 from pandaprobe_fake.fields import parse_datetime
-from pandaprobe_fake.web import ApiError, json_response, store
+from pandaprobe_fake.web import ApiError, json_response, no_content, store
 
 
 def run_not_found(run_id: str) -> ApiError:
     return ApiError(404, f"Eval run {run_id} not found.")
+
+
+def existing_run(project_id: str, run_id: str) -> dict[str, Any]:
+    """The project's run of that id (of either target type), or its 404."""
+    run = store().get_run(project_id, run_id)
+    if run is None:
+        raise run_not_found(run_id)
+    return run
+
+
+def run_page(project_id: str, target_type: str, query: dict[str, Any]):
+    """GET /evaluations/{trace,session}-runs: a page of the project's runs of one target type."""
+    items, total = store().list_runs(project_id, {"target_type": target_type, "status": query.get("status")},
+                                     query["limit"], query["offset"])
+    return json_response(run_schemas.eval_run_page.dump(
+        {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}))
+
+
+def deleted_run(project_id: str, run_id: str, delete_scores: bool):
+    """DELETE .../{run_id}: 204, or the 404 of a run the project does not have."""
+    if not store().delete_run(project_id, run_id, delete_scores):
+        raise run_not_found(run_id)
+    return no_content()
 
 
 def new_run(project_id: str, *, name: str | None, metrics: list[str], targets: list[str],

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields
 
-from pandaprobe_fake.fields import (COLUMN_LENGTH, FIELD_REQUIRED, NOT_AN_OBJECT, Choice, JsonNumber, QueryBool,
+from pandaprobe_fake.fields import (COLUMN_LENGTH, NOT_AN_OBJECT, Choice, JsonNumber, QueryBool,
                                     ListOf, QueryInt, QueryText, Text, Timestamp, UUIDText)
 from pandaprobe_fake.schemas import TRACE_STATUSES, RequestSchema
 

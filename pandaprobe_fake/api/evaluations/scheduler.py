@@ -30,11 +30,12 @@ from pandaprobe_fake import catalogue, schemas
 from pandaprobe_fake.api.evaluations import cadence as cadences
 from pandaprobe_fake.api.evaluations import monitor_schemas as s
 from pandaprobe_fake.api.evaluations.run_common import date_query, new_run, sample
-from pandaprobe_fake.clock import to_datetime, to_micros
+from pandaprobe_fake.clock import MAX_MICROS, to_datetime, to_micros
 from pandaprobe_fake.schemas import ApiValidationError
 from pandaprobe_fake.web import ApiError
 
 CATCH_UP = 24
+LAST_SECOND = MAX_MICROS - 999_999  # 9999-12-31T23:59:59
 
 
 def due_times(cadence: str, first: int, now: int, cap: int = CATCH_UP) -> tuple[list[int], int]:
@@ -45,7 +46,9 @@ def due_times(cadence: str, first: int, now: int, cap: int = CATCH_UP) -> tuple[
         count = (now - first) // step + 1
         return [first + i * step for i in range(max(0, count - cap), count)], first + count * step
     expression = cadence[len(cadences.CRON):]
-    it = croniter(expression, to_datetime(now + 1_000_000).astimezone(timezone.utc))
+    # from a second after now (a match at now included), at most the clock's last whole second
+    # (croniter's float timestamps round 23:59:59.999999 of 9999 up into year 10000)
+    it = croniter(expression, to_datetime(min(now + 1_000_000, LAST_SECOND)).astimezone(timezone.utc))
     back: list[int] = []
     while len(back) < cap:
         t = to_micros(it.get_prev(datetime))

@@ -12,8 +12,9 @@ from flask import Blueprint
 from pandaprobe_fake import catalogue, schemas
 from pandaprobe_fake.api.evaluations import run_schemas, session_score_schemas
 from pandaprobe_fake.api.evaluations import session_run_schemas as s
-from pandaprobe_fake.api.evaluations.run_common import created, date_query, new_run, run_not_found, sample
-from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, store
+from pandaprobe_fake.api.evaluations.run_common import (created, date_query, deleted_run, existing_run,
+                                                       new_run, run_page, sample)
+from pandaprobe_fake.web import ApiError, endpoint, json_response, store
 
 blueprint = Blueprint("session_runs", __name__)
 RUNS = "/evaluations/session-runs"
@@ -59,36 +60,26 @@ def create_batch_session_eval_run(project_id: str, body: dict[str, Any]):
 @blueprint.get(RUNS)
 @endpoint("evaluations", query=run_schemas.run_list_query, responses={200: run_schemas.eval_run_page})
 def list_session_eval_runs(project_id: str, query: dict[str, Any]):
-    items, total = store().list_runs(project_id, {"target_type": "SESSION", "status": query.get("status")},
-                                     query["limit"], query["offset"])
-    return json_response(run_schemas.eval_run_page.dump(
-        {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}))
+    return run_page(project_id, "SESSION", query)
 
 
 @blueprint.get(RUNS + "/<run_id>")
 @endpoint("evaluations", path=run_schemas.run_id_path, responses={200: run_schemas.eval_run, **NOT_FOUND})
 def get_session_eval_run(project_id: str, path: dict[str, Any]):
-    run = store().get_run(project_id, path["run_id"])  # any run of the project, either kind
-    if run is None:
-        raise run_not_found(path["run_id"])
-    return json_response(run_schemas.eval_run.dump(run))
+    return json_response(run_schemas.eval_run.dump(existing_run(project_id, path["run_id"])))  # any run of the project, either kind
 
 
 @blueprint.delete(RUNS + "/<run_id>")
 @endpoint("evaluations", path=run_schemas.run_id_path, query=run_schemas.delete_run_query,
           responses={204: None, **NOT_FOUND})
 def delete_session_eval_run(project_id: str, path: dict[str, Any], query: dict[str, Any]):
-    if not store().delete_run(project_id, path["run_id"], query["delete_scores"]):
-        raise run_not_found(path["run_id"])
-    return no_content()
+    return deleted_run(project_id, path["run_id"], query["delete_scores"])
 
 
 @blueprint.post(RUNS + "/<run_id>/retry")
 @endpoint("evaluations", path=run_schemas.run_id_path, responses={202: run_schemas.eval_run, **NOT_FOUND})
 def retry_failed_session_eval_run(project_id: str, path: dict[str, Any]):
-    original = store().get_run(project_id, path["run_id"])
-    if original is None:
-        raise run_not_found(path["run_id"])
+    original = existing_run(project_id, path["run_id"])
     pairs = store().failed_session_pairs(project_id, original["id"])
     if not pairs:
         raise ApiError(422, "No failed scores to retry in this run.")
