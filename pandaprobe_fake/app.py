@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> No
         fail(prog, f"cannot open the database {settings.database}: {err}")
     try:
         server = serve.create_server(app, host=settings.host, port=settings.port,
-                                     threads=settings.threads)
+                                     threads=settings.threads, server=settings.server)
     except (OSError, ValueError) as err:
         app.extensions["store"].close()
         fail(prog, bind_error(settings, err))
