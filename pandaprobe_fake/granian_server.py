@@ -50,6 +50,29 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def wsgi_callback(app: Any) -> Any:
+    """granian.wsgi._callback_wrapper without its copy of os.environ in every request's
+    environ (an HTTP_PROXY variable of the process would read as a `Proxy` request header)."""
+    import sys
+
+    from granian.wsgi import Response, ResponseIterWrap
+
+    base = {"GATEWAY_INTERFACE": "CGI/1.1", "SCRIPT_NAME": "", "SERVER_SOFTWARE": "Granian",
+            "wsgi.errors": sys.stderr, "wsgi.input_terminated": True, "wsgi.multiprocess": False,
+            "wsgi.multithread": True, "wsgi.run_once": False, "wsgi.version": (1, 0)}
+
+    def run(proto: Any, scope: dict[str, Any]) -> int:
+        response = Response()
+        body = app(base | scope, response)
+        if isinstance(body, list):
+            proto.response_bytes(response.status, response.headers, b"".join(body))
+        else:
+            proto.response_iter(response.status, response.headers, ResponseIterWrap(body))
+        return response.status
+
+    return run
+
+
 class GranianServer:
     """Same surface as waitress's server where app.main uses it: `effective_listen`,
     `effective_port`, `run()` (returns on SIGTERM/SIGINT or `close()`)."""
@@ -67,13 +90,12 @@ class GranianServer:
         from granian._futures import _new_cbscheduler
         from granian._granian import SocketHolder, WorkerSignal, WSGIWorker
         from granian._loops import loops
-        from granian.wsgi import _callback_wrapper
 
         logging.getLogger("_granian").setLevel(logging.WARNING)  # its worker start/stop lines
         self._signal = WorkerSignal()
         previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         loop = loops.get("auto")
-        holder = SocketHolder(self.sock.fileno(), False, BACKLOG)
+        holder = SocketHolder(self.sock.detach(), False, BACKLOG)  # granian owns (and closes) it
         ssl = (False, None, None, None, "tls1.3", None, [], False)  # no TLS
         worker = WSGIWorker(
             1, (None, holder), None,  # worker id, socket (spec, holder), no IPC
@@ -81,14 +103,13 @@ class GranianServer:
             self.threads, 30, BACKLOG,  # Python threads running the app, idle timeout, backpressure
             "1", None, None, None,  # HTTP/1.1 only, default HTTP/1 and /2 settings, no static files
             *ssl, (None, None))  # no metrics
-        scheduler = _new_cbscheduler(loop, _callback_wrapper(self.app, {}), impl_asyncio=False)
+        scheduler = _new_cbscheduler(loop, wsgi_callback(self.app), impl_asyncio=False)
         try:
             worker.serve_str(scheduler, loop, self._signal)
             self._stopped.wait()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            self.sock.close()
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         self.close()

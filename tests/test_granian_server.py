@@ -24,7 +24,9 @@ def score(trace: str, name: str = "accuracy", value: str = "0.5") -> dict:
     return {"trace_id": trace, "name": name, "value": value}
 
 
-def test_serves_on_port_0_and_keeps_one_state_under_8_clients(live_server_factory, fresh_uuid):
+def test_serves_on_port_0_and_keeps_one_state_under_8_clients(live_server_factory, fresh_uuid,
+                                                              monkeypatch):
+    monkeypatch.setenv("HTTP_X_FROM_THE_ENVIRONMENT", "1")  # read as a header if os.environ leaked
     server = live_server_factory("--server", "granian", "--db", ":memory:", "--threads", "2")
     assert requests.get(server.url + "/health", timeout=10).json()["status"] == "healthy"
     per_client, errors = 25, []
@@ -47,6 +49,8 @@ def test_serves_on_port_0_and_keeps_one_state_under_8_clients(live_server_factor
     assert listed.json()["total"] == 8 * per_client
     journal = requests.get(server.url + "/_fake/requests?method=POST", timeout=10).json()
     assert journal["total"] == 8 * per_client
+    assert "X-From-The-Environment" not in journal["items"][0]["headers"]
+    assert journal["items"][0]["headers"]["X-Api-Key"] == "***"  # (a short key: all masked)
     # a fault added through one connection hits a request on another
     fault = {"method": "GET", "path": SCORES, "status": 503, "times": 1}
     assert requests.post(server.url + "/_fake/faults", json=fault, timeout=10).status_code == 201
@@ -77,12 +81,13 @@ def test_a_signal_stops_it_cleanly_and_the_data_stays(tmp_path, signum, fresh_uu
         made = requests.post(url + SCORES, json=score(trace), headers=key_headers(), timeout=10)
         assert made.status_code == 201, made.text
         proc.send_signal(signum)
-        assert proc.wait(timeout=10) == 0
+        code = proc.wait(timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     stderr = proc.stderr.read()
+    assert code == 0, stderr
     proc.stdout.close()
     proc.stderr.close()
     assert "Traceback" not in stderr and "panicked" not in stderr, stderr

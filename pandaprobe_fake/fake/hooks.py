@@ -10,7 +10,7 @@ import time
 from flask import Response, current_app, g, request
 
 from pandaprobe_fake.fake import schemas as fake_schemas
-from pandaprobe_fake.fake.state import SECRET_HEADERS, Fault, is_control_path, mask, state
+from pandaprobe_fake.fake.state import RAW_KEYS, Fault, is_control_path, state
 from pandaprobe_fake.web import is_internal
 
 
@@ -66,14 +66,12 @@ def after(response: Response) -> Response:
     except Exception:  # e.g. over the size limit: the body was never read
         body = None
     started = g.get("started")
-    elapsed = (time.perf_counter() - started) * 1000 if started is not None else 0.0
-    query = {key: (values[0] if len(values) == 1 else values)
-             for key, values in request.args.lists()}
-    headers = {name: mask(value) if name.lower() in SECRET_HEADERS else value
-               for name, value in request.headers.items()}
-    fake.journal.record({
-        "method": request.method, "path": request.path, "query": query, "headers": headers,
-        "body": body, "status": response.status_code, "duration_ms": round(elapsed, 3),
+    environ = request.environ
+    fake.journal.record({  # raw values; the journal formats them when read (Journal.entries)
+        "method": request.method, "path": request.path,
+        "environ": {key: value for key, value in environ.items() if key[:5] == "HTTP_" or key in RAW_KEYS},
+        "body": body, "status": response.status_code,
+        "duration_ms": (time.perf_counter() - started) * 1000 if started is not None else 0.0,
         "time": fake.store.clock.now(),
     })
     return response
