@@ -16,6 +16,7 @@ import logging
 import socket
 import sqlite3
 import sys
+import time
 from typing import Any, Mapping, NoReturn, Sequence
 
 from flask import Flask
@@ -73,8 +74,12 @@ def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> No
         app.extensions["store"].close()
         fail(prog, bind_error(settings, err))
     # Logging starts once the fake is up: a failed start prints nothing but its one line.
-    logging.basicConfig(level=logging.WARNING if settings.quiet else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(LogFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING if settings.quiet else logging.INFO, handlers=[handler])
+    # The format names no caller, thread or process: do not look them up for every line.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     listen = getattr(server, "effective_listen", None)
     bound_host, port = listen[0][:2] if listen else (settings.host, server.effective_port)
     host = bound_host if ":" not in bound_host else f"[{bound_host}]"
@@ -96,6 +101,20 @@ def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> No
         pass
     finally:
         app.extensions["store"].close()
+
+
+class LogFormatter(logging.Formatter):
+    """logging's default time stamp ("2026-01-02 03:04:05,678"), its date and time part
+    written once a second instead of once a line."""
+
+    _second, _text = None, ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._text = time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second))
+            self._second = second
+        return f"{self._text},{int(record.msecs):03d}"
 
 
 def bind_error(settings: Settings, err: Exception) -> str:
