@@ -41,6 +41,8 @@ def bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family in (socket.AF_INET, socket.AF_INET6):  # inherited by accepted connections
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(address)
         sock.listen(BACKLOG)
     except OSError:
@@ -55,7 +57,7 @@ def wsgi_callback(app: Any) -> Any:
     environ (an HTTP_PROXY variable of the process would read as a `Proxy` request header)."""
     import sys
 
-    from granian.wsgi import Response, ResponseIterWrap
+    from granian.wsgi import Response
 
     base = {"GATEWAY_INTERFACE": "CGI/1.1", "SCRIPT_NAME": "", "SERVER_SOFTWARE": "Granian",
             "wsgi.errors": sys.stderr, "wsgi.input_terminated": True, "wsgi.multiprocess": False,
@@ -64,10 +66,12 @@ def wsgi_callback(app: Any) -> Any:
     def run(proto: Any, scope: dict[str, Any]) -> int:
         response = Response()
         body = app(base | scope, response)
-        if isinstance(body, list):
-            proto.response_bytes(response.status, response.headers, b"".join(body))
-        else:
-            proto.response_iter(response.status, response.headers, ResponseIterWrap(body))
+        try:  # every answer of the fake is in memory: sent in one write, not chunk by chunk
+            data = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        proto.response_bytes(response.status, response.headers, data)
         return response.status
 
     return run

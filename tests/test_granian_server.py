@@ -126,3 +126,34 @@ def test_bad_host_is_one_line(host, words):
 def test_an_unknown_server_is_one_line_and_status_2():
     one_line_failure(start("--server", "gunicorn", "--db", ":memory:"), 2, "argument --server",
                      "invalid choice")
+
+
+def test_answers_go_in_one_write_with_a_length_and_no_delay(live_server_factory):
+    """Each answer is joined and sent whole (Content-Length, not chunked), on connections that
+    inherit TCP_NODELAY from the listening socket (without it, keep-alive clients waited 40 ms
+    for delayed ACKs)."""
+    import socket
+    import time
+
+    from pandaprobe_fake.granian_server import bind
+
+    with bind("127.0.0.1", 0) as sock:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    server = live_server_factory("--server", "granian", "--db", ":memory:", "--quiet")
+    host, port = server.url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        took = []
+        for _ in range(20):
+            started = time.perf_counter()
+            conn.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            head, _, body = data.partition(b"\r\n\r\n")
+            headers = dict(line.split(b": ", 1) for line in head.split(b"\r\n")[1:])
+            assert b"transfer-encoding" not in headers
+            while len(body) < int(headers[b"content-length"]):
+                body += conn.recv(65536)
+            took.append(time.perf_counter() - started)
+        assert sorted(took)[len(took) // 2] < 0.035, took
