@@ -6,7 +6,7 @@
     python bench/bench.py --only scale --scale 10000,100000
     python bench/bench.py --only sessions   # sessions and session scores on 100k traces (bench_sessions.py)
     python bench/bench.py --scale-db /tmp/scale.db   # keep the bulk-loaded database for the next run
-    python bench/bench.py --only judge   # evaluation runs: (trace, metric) pairs a second (bench_judge.py)
+    python bench/bench.py --only judge   # evaluation runs: creation, a 1,000-trace run to completion (bench_judge.py)
 
 It measures, against `python app.py` as a real process (default mode, a file database):
 - startup: process launch to the first 200 from /health (default mode, and `--mock` when the
@@ -817,8 +817,8 @@ def reference_table(table: Table) -> str:
 # -- the command line -------------------------------------------------------------------------
 
 
-PARTS = ("startup", "latency", "throughput", "scale", "sessions")
-OPTIONAL_PARTS = ("judge",)  # run only when asked for (--only judge): bench_judge.py
+PARTS = ("startup", "latency", "throughput", "scale", "judge", "sessions")
+OPTIONAL_PARTS = ()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -871,14 +871,14 @@ def main(argv: list[str] | None = None) -> None:
         if "scale" in args.parts:
             db = args.scale_db or tmp / "scale.db"
             bench_scale(table, tmp, args.scale, db, requests=max(20, args.requests // 10))
-        if "sessions" in args.parts:
-            from bench_sessions import bench_sessions
-            bench_sessions(table, tmp, args.session_traces, args.sessions_db or tmp / "sessions.db",
-                           requests=max(20, args.requests // 10))
         if "judge" in args.parts:
             from bench_judge import bench_judge
 
             bench_judge(table, tmp)
+        if "sessions" in args.parts:
+            from bench_sessions import bench_sessions
+            bench_sessions(table, tmp, args.session_traces, args.sessions_db or tmp / "sessions.db",
+                           requests=max(20, args.requests // 10))
     print(f"pandaprobe-fake benchmark: {machine()}")
     print(f"(`python bench/bench.py {' '.join(argv if argv is not None else sys.argv[1:])}`, "
           f"{time.perf_counter() - started:.0f} s; 1-minute load average "
