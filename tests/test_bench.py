@@ -63,7 +63,10 @@ def test_the_judge_part_runs_a_small_run_against_a_real_process(tmp_path):
     assert result["pairs"] == 90 and result["pairs_per_s"] > 0
     assert any("judge pairs/s" in row[0] for row in table.rows)
     assert "judge" in bench.parse_args(["--only", "judge"]).parts
-    assert "judge" not in bench.parse_args([]).parts
+    assert "judge" in bench.parse_args([]).parts  # issue 16: in the default run's scale section
+    assert "judge" not in bench.parse_args(["--skip-judge"]).parts
+    assert [len(result["created"][k]) for k in ("filter", "batch")] == [20, 20]
+    assert sum("run creation" in row[0] for row in table.rows) == 2
 
 
 def test_prism_is_an_optional_peer_skipped_with_a_note(monkeypatch, tmp_path):
