@@ -23,6 +23,7 @@ from flask import Flask
 
 from pandaprobe_fake import UPSTREAM_VERSION, __version__, api, fake, openapi, web
 from pandaprobe_fake.jsonio import FastJSONProvider
+from pandaprobe_fake.routing import LazyRule
 from pandaprobe_fake.settings import Settings, parse_command_line, settings_of
 from pandaprobe_fake.store import Store
 from pandaprobe_fake.stores.files import DatabaseFileError
@@ -36,6 +37,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None, **changes: 
     defaults): `create_app(database=None, api_keys=["k"])`."""
     settings = settings_of(settings, **changes)
     app = Flask(__name__, static_folder=None)
+    app.url_rule_class = LazyRule  # URL builders made on first use (routing.py)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.json = FastJSONProvider(app)
     app.json.sort_keys = False
