@@ -807,7 +807,7 @@ def reference_table(table: Table) -> str:
                                  if "fake --server granian" in r.get("peer_throughput", {}) else "n/a")
     rows = [("figure", "fake", "fake --server granian", "real PandaProbe server",
              "Prism mock" + (" (this run)" if rates or modes else ""))]
-    rows += [(k, fake[k], fake_granian.get(k, "(same)"), REFERENCE["real"][k], prism[k]) for k in fake]
+    rows += [(k, fake[k], fake_granian.get(k, "(not measured)"), REFERENCE["real"][k], prism[k]) for k in fake]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |" for row in rows]
     lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
