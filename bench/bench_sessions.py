@@ -15,7 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench import DAY_US, Conn, Server, Table, fake_argv, measure, ms
+from harness import DAY_US, Conn, Server, Table, fake_argv, measure, ms
 
 SESSIONS_PROJECT = "bench-sessions"
 SESSION_METRIC_NAMES = ("agent_reliability", "agent_consistency")

@@ -11,3 +11,7 @@ page), openapi.py (/openapi.json, /docs), testing.py (FakeServer and the pytest 
 
 __version__ = "0.7.0"
 UPSTREAM_VERSION = "0.5.0"  # the upstream server version whose behaviour the fake follows
+
+from pandaprobe_fake import lazyre as _lazyre  # noqa: E402  (before anything imports marshmallow)
+
+_lazyre.import_marshmallow()

@@ -16,12 +16,14 @@ import logging
 import socket
 import sqlite3
 import sys
+import time
 from typing import Any, Mapping, NoReturn, Sequence
 
 from flask import Flask
 
 from pandaprobe_fake import UPSTREAM_VERSION, __version__, api, fake, openapi, ui, web
 from pandaprobe_fake.jsonio import FastJSONProvider
+from pandaprobe_fake.routing import LazyRule
 from pandaprobe_fake.settings import Settings, parse_command_line, settings_of
 from pandaprobe_fake.store import Store
 from pandaprobe_fake.stores.files import DatabaseFileError
@@ -34,6 +36,7 @@ def create_app(settings: Settings | Mapping[str, Any] | None = None, **changes: 
     defaults): `create_app(database=None, api_keys=["k"])`."""
     settings = settings_of(settings, **changes)
     app = Flask(__name__, static_folder=None)
+    app.url_rule_class = LazyRule  # URL builders made on first use (routing.py)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.json = FastJSONProvider(app)
     app.json.sort_keys = False
@@ -67,13 +70,17 @@ def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> No
         fail(prog, f"cannot open the database {settings.database}: {err}")
     try:
         server = serve.create_server(app, host=settings.host, port=settings.port,
-                                     threads=settings.threads)
+                                     threads=settings.threads, server=settings.server)
     except (OSError, ValueError) as err:
         app.extensions["store"].close()
         fail(prog, bind_error(settings, err))
     # Logging starts once the fake is up: a failed start prints nothing but its one line.
-    logging.basicConfig(level=logging.WARNING if settings.quiet else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(LogFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING if settings.quiet else logging.INFO, handlers=[handler])
+    # The format names no caller, thread or process: do not look them up for every line.
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     listen = getattr(server, "effective_listen", None)
     bound_host, port = listen[0][:2] if listen else (settings.host, server.effective_port)
     host = bound_host if ":" not in bound_host else f"[{bound_host}]"
@@ -95,6 +102,20 @@ def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> No
         pass
     finally:
         app.extensions["store"].close()
+
+
+class LogFormatter(logging.Formatter):
+    """logging's default time stamp ("2026-01-02 03:04:05,678"), its date and time part
+    written once a second instead of once a line."""
+
+    _second, _text = None, ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        second = int(record.created)
+        if second != self._second:
+            self._text = time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second))
+            self._second = second
+        return f"{self._text},{int(record.msecs):03d}"
 
 
 def bind_error(settings: Settings, err: Exception) -> str:

@@ -53,8 +53,13 @@ def connection_limit() -> int:
     return max(min(CONNECTION_LIMIT, soft - FD_MARGIN), 100)
 
 
-def create_server(app: Any, *, host: str, port: int, threads: int) -> Any:
-    """waitress's server for `app`, listening (OSError/ValueError if it cannot)."""
+def create_server(app: Any, *, host: str, port: int, threads: int, server: str = "waitress") -> Any:
+    """The server (`server`: waitress, or granian: granian_server.py) for `app`, listening
+    (OSError/ValueError if it cannot)."""
+    if server == "granian":
+        from pandaprobe_fake.granian_server import GranianServer
+
+        return GranianServer(app, host=host, port=port, threads=threads)
     server = waitress.create_server(app, host=host, port=port, threads=threads,
                                     ident="pandaprobe-fake", connection_limit=connection_limit())
     for listener in [server, *getattr(server, "map", {}).values()]:

@@ -30,6 +30,7 @@ DEFAULT_PROJECT = "demo"
 DEFAULT_THREADS = 2
 DEFAULT_JUDGE_DELAY = 0.5  # seconds on the fake's clock from a run's creation to its end
 JUDGE_MODES = ("simulated", "unconfigured")
+SERVERS = ("waitress", "granian")  # serve.py; granian needs the `granian` extra
 ENV_PREFIX = "PANDAPROBE_FAKE_"
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
@@ -48,6 +49,7 @@ class Settings:
     max_body: int = DEFAULT_MAX_BODY
     strict_traces: bool = False
     threads: int = DEFAULT_THREADS
+    server: str = "waitress"
     quiet: bool = False
     mock: bool = False
     demo_data: bool = False
@@ -206,6 +208,9 @@ def build_parser(prog: str = "pandaprobe-fake") -> _Parser:
                     "(default: accepted, as the SDK may send a score before its trace)")
     parser.add(g, "--threads", env="THREADS", type=whole(1), default=DEFAULT_THREADS,
                help=f"worker threads (default {DEFAULT_THREADS})")
+    parser.add(g, "--server", env="SERVER", choices=SERVERS, default="waitress",
+               help="HTTP server: waitress (default) or granian (faster; `pip install "
+                    "pandaprobe-fake[granian]`; see docs/performance.md)")
     parser.add(g, "--quiet", env="QUIET", action="store_true", help="do not log each request")
     m = parser.add_argument_group("mock mode and test controls (see docs/testing.md)")
     parser.add(m, "--mock", env="MOCK", action="store_true",
@@ -251,11 +256,17 @@ def parse_command_line(argv: Sequence[str] | None = None, prog: str = "pandaprob
         parser.error("--project, --seed and --scores go with --mock or --demo-data")
     if not args.host.strip():
         parser.error("--host: give an address to bind, e.g. 127.0.0.1")
+    if args.server == "granian":
+        from pandaprobe_fake.granian_server import available
+
+        if not available():
+            parser.error("--server granian: granian is not installed "
+                         "(pip install 'pandaprobe-fake[granian]')")
     database = None if args.mock or args.db == ":memory:" else (args.db or DEFAULT_DB)
     return Settings(host=args.host, port=args.port, database=database, api_keys=tuple(args.api_key),
                     allowed_hosts=tuple(args.allow_host),
                     max_body=args.max_body, strict_traces=args.strict_traces, threads=args.threads,
-                    quiet=args.quiet, mock=args.mock, demo_data=args.mock or args.demo_data,
+                    server=args.server, quiet=args.quiet, mock=args.mock, demo_data=args.mock or args.demo_data,
                     project=args.project or DEFAULT_PROJECT, seed=args.seed, scores=args.scores,
                     journal_size=args.journal_size, rate_limit=args.rate_limit,
                     ingest_delay=args.ingest_delay, control=not args.no_control, judge=args.judge,

@@ -359,10 +359,13 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
             row = cur.fetchone()
             return score_of(row) if row else None
 
-    def update_score(self, project_id: str, score_id: str,
-                     changes: dict[str, Any]) -> dict[str, Any] | None:
+    def update_score(self, project_id: str, score_id: str, changes: dict[str, Any],
+                     data_types: tuple[str, ...] | None = None) -> dict[str, Any] | None:
         """Apply `changes` (columns -> values; metadata a dict) and stamp updated_at; None if
-        no such score.  A new value sets the derived `num` by the score's data type."""
+        no such score.  A new value sets the derived `num` by the score's data type.
+        `data_types`: change the score only if its data type is one of these (those whose
+        rule the new value meets), else raise WrongDataType with its type and change nothing --
+        one UPDATE ... RETURNING in the common case, no SELECT before it."""
         with self.write(known=True) as conn:
             changes = {**changes, "updated_at": self.clock.now()}
             if "metadata" in changes and not isinstance(changes["metadata"], str):
@@ -372,11 +375,21 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
                 changes["num"] = numeric_value("NUMERIC", changes["value"])
                 assignments.append("num = CASE data_type WHEN 'NUMERIC' THEN ? END")
             assignments = ", ".join(assignments)
+            where, params = "id = ? AND project_id = ?", [score_id, project_id]
+            if data_types is not None:
+                where += f" AND data_type IN ({', '.join('?' * len(data_types))})" if data_types \
+                    else " AND 0"
+                params += data_types
             cur = conn.execute(
-                f"UPDATE trace_scores SET {assignments} WHERE id = ? AND project_id = ? "
+                f"UPDATE trace_scores SET {assignments} WHERE {where} "
                 f"RETURNING {', '.join(SCORE_COLUMNS)}",
-                (*changes.values(), score_id, project_id))
+                (*changes.values(), *params))
             row = cur.fetchone()
+            if row is None and data_types is not None:
+                found = conn.execute("SELECT data_type FROM trace_scores WHERE id = ? AND project_id = ?",
+                                     (score_id, project_id)).fetchone()
+                if found is not None:
+                    raise WrongDataType(found[0])  # rolled back: nothing changed
             return score_of(row) if row else None
 
     def delete_score(self, project_id: str, score_id: str) -> bool:
@@ -711,6 +724,14 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
                     if one in taken:
                         return one
         return None
+
+
+class WrongDataType(Exception):
+    """update_score: the score's data type (args[0]) is not one the new value fits."""
+
+    @property
+    def data_type(self) -> str:
+        return self.args[0]
 
 
 class Conflict(Exception):

@@ -272,21 +272,24 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def start():
-        g.started = time.perf_counter()
-        g.request_id = request.headers.get("X-Request-ID") or str(uuid.uuid4())
-        if not request.environ.get(INTERNAL):
+        req, ctx = request._get_current_object(), g._get_current_object()  # one lookup each
+        ctx.started = time.perf_counter()
+        ctx.request_id = req.headers.get("X-Request-ID") or str(uuid.uuid4())
+        if not req.environ.get(INTERNAL):
             check_browser_guards()
         # The real server answers HEAD and OPTIONS on its routes with a 405.
-        if request.method in ("HEAD", "OPTIONS") and request.url_rule is not None:
-            adapter = current_app.url_map.bind_to_environ(request.environ)
+        if req.method in ("HEAD", "OPTIONS") and req.url_rule is not None:
+            adapter = current_app.url_map.bind_to_environ(req.environ)
             raise MethodNotAllowed(valid_methods=adapter.allowed_methods())
 
     @app.after_request
     def finish(response: Response) -> Response:
-        response.headers["X-Request-ID"] = g.get("request_id") or str(uuid.uuid4())
-        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info('%s "%s %s" %s %.1fms', request.remote_addr, printable(request.method),
-                 printable(request.full_path.rstrip("?")), response.status_code, elapsed)
+        req, ctx = request._get_current_object(), g._get_current_object()
+        response.headers["X-Request-ID"] = ctx.get("request_id") or str(uuid.uuid4())
+        if log.isEnabledFor(logging.INFO):  # not under --quiet: then no line is built at all
+            elapsed = (time.perf_counter() - ctx.get("started", time.perf_counter())) * 1000
+            log.info('%s "%s %s" %s %.1fms', req.remote_addr, printable(req.method),
+                     printable(req.full_path.rstrip("?")), response.status_code, elapsed)
         return response
 
     @app.errorhandler(ApiValidationError)

@@ -63,4 +63,22 @@ def test_the_judge_part_runs_a_small_run_against_a_real_process(tmp_path):
     assert result["pairs"] == 90 and result["pairs_per_s"] > 0
     assert any("judge pairs/s" in row[0] for row in table.rows)
     assert "judge" in bench.parse_args(["--only", "judge"]).parts
-    assert "judge" not in bench.parse_args([]).parts
+    assert "judge" in bench.parse_args([]).parts  # issue 16: in the default run's scale section
+    assert "judge" not in bench.parse_args(["--skip-judge"]).parts
+    assert [len(result["created"][k]) for k in ("filter", "batch")] == [20, 20]
+    assert sum("run creation" in row[0] for row in table.rows) == 2
+
+
+def test_prism_is_an_optional_peer_skipped_with_a_note(monkeypatch, tmp_path):
+    import bench_prism
+
+    monkeypatch.setattr(bench_prism.shutil, "which", lambda name: None)
+    assert bench_prism.find_prism() == (None, "node is not installed: Prism skipped")
+    monkeypatch.setattr(bench_prism.shutil, "which", lambda name: "/usr/bin/node")
+    monkeypatch.setattr(bench_prism, "BENCH", tmp_path)
+    monkeypatch.delenv("PANDAPROBE_BENCH_PRISM", raising=False)
+    assert bench_prism.find_prism()[0] is None and "npm ci --prefix bench/prism" in bench_prism.find_prism()[1]
+    fake_prism = tmp_path / "prism"
+    fake_prism.write_text("")
+    monkeypatch.setenv("PANDAPROBE_BENCH_PRISM", str(fake_prism))
+    assert bench_prism.find_prism() == (str(fake_prism), "")

@@ -676,3 +676,21 @@ def test_unknown_control_paths_and_methods(ctl):
 @pytest.fixture
 def other_api_factory(ctl):
     return lambda project: Api(ctl, key_headers(project))
+
+
+def test_journal_keeps_raw_values_and_formats_them_when_read(ctl, mem_app):
+    """Recording costs a request little: the entry keeps the request's header and query
+    environ as received; the query dict, masked headers and parsed body are made on read."""
+    ctl.post(f"{SCORES}?q=%C3%A9t%C3%A9&q=2&empty=&plus=a+b", json={"trace_id": TRACE, "name": "a", "value": "0.5"},
+             headers={"X-API-Key": "sk-very-secret-key", "X-Project-Name": "demo", "Proxy-Authorization": "Basic abcdefghij"})
+    kept = mem_app.extensions["fake"].journal._entries[-1]
+    assert "query" not in kept and "headers" not in kept and isinstance(kept["body"], bytes)
+    assert kept["environ"]["QUERY_STRING"] == "q=%C3%A9t%C3%A9&q=2&empty=&plus=a+b"
+    assert kept["environ"]["HTTP_X_API_KEY"] == "sk-very-secret-key"  # in memory only
+    entry = ctl.get("/_fake/requests").get_json()["items"][-1]
+    assert entry["query"] == {"q": ["été", "2"], "empty": "", "plus": "a b"}
+    assert entry["headers"]["X-Api-Key"] == "sk-v***" and entry["headers"]["Proxy-Authorization"] == "Basic abcd***"
+    assert entry["headers"]["Content-Type"] == "application/json"
+    assert entry["body"] == {"trace_id": TRACE, "name": "a", "value": "0.5"}
+    assert entry["duration_ms"] == round(entry["duration_ms"], 3) >= 0
+    assert "environ" not in entry and "secret" not in str(entry)

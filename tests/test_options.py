@@ -29,6 +29,7 @@ FROM_ENV = {
     "MAX_BODY": ({"MAX_BODY": "2048"}, {"max_body": 2048}),
     "STRICT_TRACES": ({"STRICT_TRACES": "yes"}, {"strict_traces": True}),
     "THREADS": ({"THREADS": "3"}, {"threads": 3}),
+    "SERVER": ({"SERVER": "granian"}, {"server": "granian"}),
     "QUIET": ({"QUIET": "On"}, {"quiet": True}),
     "MOCK": ({"MOCK": "1"}, {"mock": True, "demo_data": True, "database": None}),
     "DEMO_DATA": ({"DEMO_DATA": "true"}, {"demo_data": True, "mock": False, "database": DEFAULT_DB}),

@@ -156,3 +156,26 @@ def test_delete_unknown_and_malformed(api):
     response = api.delete(f"{SCORES}/zz")
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["field"] == "path -> score_id"
+
+
+@pytest.mark.parametrize("value", ["0.7", "not a number"])
+def test_another_projects_score_is_404_whatever_the_value(api, other_api, value):
+    """The value is checked against the stored type inside the UPDATE (no SELECT before it):
+    another project's score is neither changed nor told apart by a 422."""
+    score = api.score(data_type="NUMERIC", value="0.5")
+    response = other_api.patch(f"{SCORES}/{score['id']}", json={"value": value})
+    assert response.status_code == 404
+    assert api.get(f"{SCORES}/{score['trace_id']}").get_json() == [score]
+
+
+def test_a_refused_value_rolls_back_the_whole_update(app, api):
+    from pandaprobe_fake.store import WrongDataType
+
+    store = app.extensions["store"]
+    score = api.score(data_type="BOOLEAN", value="true")
+    for allowed in (("NUMERIC", "CATEGORICAL"), ()):
+        with pytest.raises(WrongDataType) as refused:
+            store.update_score(score["project_id"], score["id"], {"value": "0.5", "reason": "r"}, allowed)
+        assert refused.value.data_type == "BOOLEAN"
+        assert api.get(f"{SCORES}/{score['trace_id']}").get_json() == [score]
+    assert store.update_score(score["project_id"], str(uuid.uuid4()), {"value": "x"}, ()) is None

@@ -7,18 +7,19 @@ from __future__ import annotations
 
 import time
 
-from flask import Response, current_app, g, request
+from flask import Request, Response, current_app, g, request
 
 import pandaprobe_fake.fake.schemas as fake_schemas
-from pandaprobe_fake.fake.state import SECRET_HEADERS, Fault, is_control_path, mask, state
-from pandaprobe_fake.web import is_internal
+from pandaprobe_fake.fake.state import RAW_KEYS, Fault, is_control_path, state
+from pandaprobe_fake.web import INTERNAL
 
 
 DEMO_PAGE = "ui"  # the blueprint of the demo page (ui/page.py): its pages and static files
 
 
-def passes_through() -> bool:
-    return is_control_path(request.path) or is_internal() or request.blueprint == DEMO_PAGE
+def passes_through(req: Request | None = None) -> bool:
+    req = req or request._get_current_object()
+    return is_control_path(req.path) or bool(req.environ.get(INTERNAL)) or req.blueprint == DEMO_PAGE
 
 
 def before() -> Response | None:
@@ -56,24 +57,23 @@ def fault_response(fault: Fault) -> Response:
 
 
 def after(response: Response) -> Response:
-    if passes_through():
+    req = request._get_current_object()  # one context-local lookup, not one an attribute
+    if passes_through(req):
         return response
     fake = state()
     if fake.journal.size <= 0:
         return response
     try:
-        body = request.get_data(cache=True)
+        body = req.get_data(cache=True)
     except Exception:  # e.g. over the size limit: the body was never read
         body = None
     started = g.get("started")
-    elapsed = (time.perf_counter() - started) * 1000 if started is not None else 0.0
-    query = {key: (values[0] if len(values) == 1 else values)
-             for key, values in request.args.lists()}
-    headers = {name: mask(value) if name.lower() in SECRET_HEADERS else value
-               for name, value in request.headers.items()}
-    fake.journal.record({
-        "method": request.method, "path": request.path, "query": query, "headers": headers,
-        "body": body, "status": response.status_code, "duration_ms": round(elapsed, 3),
+    environ = req.environ
+    fake.journal.record({  # raw values; the journal formats them when read (Journal.entries)
+        "method": req.method, "path": req.path,
+        "environ": {key: value for key, value in environ.items() if key[:5] == "HTTP_" or key in RAW_KEYS},
+        "body": body, "status": response.status_code,
+        "duration_ms": (time.perf_counter() - started) * 1000 if started is not None else 0.0,
         "time": fake.store.clock.now(),
     })
     return response

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
+from werkzeug.wrappers import Request
 
 import pandaprobe_fake.fake.demo_data as demo_data
 from pandaprobe_fake.fake.judge import Judge
@@ -27,6 +28,8 @@ log = logging.getLogger("pandaprobe_fake")
 CONTROL_PREFIX = "/_fake"
 # Request headers whose values are secrets: the journal shows only their first characters.
 SECRET_HEADERS = ("x-api-key", "authorization", "proxy-authorization", "cookie")
+# The WSGI environ keys a journal entry keeps besides HTTP_*: its headers and query, as received.
+RAW_KEYS = ("CONTENT_TYPE", "CONTENT_LENGTH", "QUERY_STRING")
 
 
 def is_control_path(path: str) -> bool:
@@ -90,7 +93,7 @@ class Journal:
             entries = [e for e in entries if e["method"] == method.upper()]
         if path is not None:
             entries = [e for e in entries if fnmatch.fnmatchcase(e["path"], path)]
-        return [{**e, "body": _json_or_none(e["body"])} for e in entries]
+        return [formatted(e) for e in entries]
 
     def clear(self) -> None:
         with self._lock:
@@ -100,6 +103,23 @@ class Journal:
     @property
     def body_bytes(self) -> int:
         return self._body_bytes
+
+
+def formatted(entry: dict[str, Any]) -> dict[str, Any]:
+    """A journal entry as the control API shows it, from what `record` kept as received (so
+    that recording costs a request little): the body parsed as JSON, the query as a dict (a
+    repeated key as a list), the headers with secrets masked, the duration rounded."""
+    out = {**entry, "body": _json_or_none(entry["body"])}
+    raw = out.pop("environ", None)
+    if raw is not None:
+        parsed = Request(raw)  # werkzeug's own parsing of the query and headers, as Flask's
+        out["query"] = {key: (values[0] if len(values) == 1 else values)
+                        for key, values in parsed.args.lists()}
+        out["headers"] = {name: mask(value) if name.lower() in SECRET_HEADERS else value
+                          for name, value in parsed.headers.items()}
+    if "duration_ms" in out:
+        out["duration_ms"] = round(out["duration_ms"], 3)
+    return out
 
 
 def _json_or_none(raw: bytes | None) -> Any:

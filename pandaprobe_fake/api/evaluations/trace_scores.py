@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint
 
 from pandaprobe_fake import schemas
+from pandaprobe_fake.store import WrongDataType
 from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, settings, store
 
 blueprint = Blueprint("trace_scores", __name__)
@@ -53,20 +54,20 @@ def get_scores_for_trace(project_id: str, path: dict[str, Any]):
           responses={200: schemas.trace_score, 404: schemas.error})
 def update_trace_score(project_id: str, path: dict[str, Any], body: dict[str, Any]):
     score_id = path["score_id"]
-    current = store().get_score(project_id, score_id)
-    if current is None:
-        raise score_not_found(score_id)
     changes: dict[str, Any] = {"status": "SUCCESS", "source": "ANNOTATION"}
-    if body.get("value") is not None:
-        problem = schemas.value_problem(current["data_type"], body["value"])
-        if problem:
-            raise ApiError(422, problem)
-        changes["value"] = body["value"]
+    data_types = None
+    value = body.get("value")
+    if value is not None:  # checked against the stored type in the UPDATE itself
+        changes["value"] = value
+        data_types = tuple(t for t in schemas.DATA_TYPES if schemas.value_problem(t, value) is None)
     for name in ("reason", "metadata"):
         if body.get(name) is not None:
             changes[name] = body[name]
-    updated = store().update_score(project_id, score_id, changes)
-    if updated is None:  # deleted between the two statements
+    try:
+        updated = store().update_score(project_id, score_id, changes, data_types)
+    except WrongDataType as wrong:
+        raise ApiError(422, schemas.value_problem(wrong.data_type, value)) from None
+    if updated is None:
         raise score_not_found(score_id)
     return json_response(schemas.trace_score.dump(updated))
 
