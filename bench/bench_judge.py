@@ -1,4 +1,4 @@
-"""The evaluation-run part of bench.py's scale section (`python bench.py --only judge`):
+"""The evaluation-run part of bench.py's scale section (`python bench/bench.py --only judge`):
 against `python app.py --judge-delay 0` (a file database), 1,000 traces of 4 spans each are
 ingested; then run creation is timed (POST /evaluations/trace-runs over the project's traces by
 filter, and POST .../batch naming the 1,000 trace ids: p50 of 20 each), and a batch run of 3
@@ -87,7 +87,7 @@ SESSION_METRICS = ["agent_reliability", "agent_consistency"]
 
 
 def bench_session_run(table, tmp: Path, sessions: int = 1000, per_session: int = 3) -> None:
-    """`python bench.py --only session-runs`: `sessions` sessions of `per_session` traces (4
+    """`python bench/bench.py --only session-runs`: `sessions` sessions of `per_session` traces (4
     spans each, no scores: every signal is computed by the simulated judge and written), one
     batch session run of both session metrics over all of them; the time of the read that
     executes it (target: under 2 s for 1,000 sessions)."""

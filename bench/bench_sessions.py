@@ -1,7 +1,7 @@
 """The sessions part of bench.py (issue 13): GET /sessions and the session-score analytics on
 100,000 traces, against `python app.py` as a real process.
 
-    python bench.py --only sessions [--session-traces 100000] [--sessions-db /tmp/sessions.db]
+    python bench/bench.py --only sessions [--session-traces 100000] [--sessions-db /tmp/sessions.db]
 
 The data set: traces in sessions of 1-5 (one LLM span each, 5% ERROR) over 30 days, two session
 scores (the two session metrics) per session, bulk-loaded through `Store.load`.

@@ -124,9 +124,12 @@ class FakeServer:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def headers(self, project: str | None = None, api_key: str = "test-key") -> dict[str, str]:
-        """The SDK's headers for a project (default: this server's project)."""
-        return {"X-API-Key": api_key, "X-Project-Name": project or self.project}
+    def headers(self, project: str | None = None, api_key: str | None = None) -> dict[str, str]:
+        """The SDK's headers for a project (default: this server's project), with `api_key`,
+        else the first of the server's own keys (so a fake started with api_keys accepts
+        them), else any key."""
+        key = api_key or (self.settings.api_keys[0] if self.settings.api_keys else "test-key")
+        return {"X-API-Key": key, "X-Project-Name": project or self.project}
 
     def _call(self, method: str, path: str, body: Any = None,
               query: dict[str, str] | None = None) -> Any:

@@ -87,3 +87,12 @@ def test_the_daily_monitors_runs_are_session_run_objects(demo):
         assert {s["name"] for s in scores} == {"agent_reliability", "agent_consistency"}
     trace_runs = demo.get(f"/evaluations/monitors/{hourly['id']}/runs?limit=200").get_json()["items"]
     assert trace_runs and {r["target_type"] for r in trace_runs} == {"TRACE"}
+
+
+def test_the_hourly_monitor_its_runs_and_their_scores_name_one_judge_model(demo):
+    hourly = next(m for m in demo.get("/evaluations/monitors").get_json()["items"]
+                  if m["name"] == "hourly-quality")
+    runs = demo.get("/evaluations/trace-runs?limit=200").get_json()["items"]
+    assert runs and {r["model"] for r in runs} == {hourly["model"]} == {"openai/gpt-4o-mini"}
+    scores = demo.get("/evaluations/trace-scores?source=AUTOMATED&limit=200").get_json()["items"]
+    assert {s["metadata"].get("judge_model") for s in scores if s["metadata"]} == {hourly["model"]}

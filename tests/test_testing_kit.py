@@ -197,3 +197,14 @@ def test_pytest_plugin_options_fixture(tmp_path):
                             cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "2 passed" in result.stdout
+
+
+def test_headers_carry_a_key_the_fake_accepts():
+    """headers() sends the server's own first key when it was started with api_keys, so the
+    headers a kit hands out are never refused by that same kit; an explicit key still wins."""
+    with FakeServer(api_keys=("sk-first", "sk-second")) as fake:
+        assert fake.headers()["X-API-Key"] == "sk-first"
+        assert requests.get(f"{fake.url}{SCORES}", headers=fake.headers(), timeout=5).status_code == 200
+        assert fake.headers(api_key="sk-second")["X-API-Key"] == "sk-second"
+    with FakeServer() as fake:
+        assert fake.headers() == {"X-API-Key": "test-key", "X-Project-Name": fake.project}

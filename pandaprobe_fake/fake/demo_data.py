@@ -84,7 +84,8 @@ _REASONS = {
 _FAILURES = ("Evaluation failed: the judge model timed out after 60 s.",
              "Evaluation failed: the judge returned malformed JSON.",
              "Evaluation failed: provider rate limit (429) after 3 retries.")
-_JUDGE_METADATA = json.dumps({"judge_model": "openai/gpt-4o-mini", "monitor": "hourly-quality"},
+_HOURLY_MODEL = "openai/gpt-4o-mini"  # the hourly monitor's judge: its runs and its scores' metadata say so
+_JUDGE_METADATA = json.dumps({"judge_model": _HOURLY_MODEL, "monitor": "hourly-quality"},
                              separators=(",", ":"))
 _AGENTS = {
     "support-agent": (("retriever", "search-kb"), ("llm", "draft-answer"),
@@ -228,7 +229,7 @@ class _Generator:
                     "metric_names": list(METRICS), "total_targets": 0, "evaluated_count": 0,
                     "failed_count": 0, "created_at": score["created_at"], "completed_at": 0,
                     "target_type": "TRACE", "filters": {}, "sampling_rate": 1.0,
-                    "model": "vertex_ai/gemini-3.1-flash-lite", "monitor_id": None,
+                    "model": _HOURLY_MODEL, "monitor_id": None,
                     "error_message": None, "targets": [], "pairs": None, "seen": set()}
             if score["trace_id"] not in run["seen"]:
                 run["seen"].add(score["trace_id"])
@@ -304,7 +305,7 @@ class _Generator:
         monitors = [
             {"id": _uuid(rng), "name": "hourly-quality", "target_type": "TRACE",
              "metric_names": list(MONITOR_METRICS), "filters": {},
-             "sampling_rate": 1.0, "model": "openai/gpt-4o-mini", "cadence": "cron:0 * * * *",
+             "sampling_rate": 1.0, "model": _HOURLY_MODEL, "cadence": "cron:0 * * * *",
              "only_if_changed": True, "status": "ACTIVE",
              "last_run_at": (now // HOUR) * HOUR if last_trace else None,
              "last_run_id": last_trace["eval_run_id"] if last_trace else None,

@@ -14,7 +14,7 @@ from pandaprobe_fake.fake.state import RAW_KEYS, Fault, is_control_path, state
 from pandaprobe_fake.web import INTERNAL
 
 
-DEMO_PAGE = "ui"  # the blueprint of the demo page (ui/page.py): its pages and static files
+DEMO_PAGE = "ui"  # the blueprint of the demo page (ui/common.py): its pages and static files
 
 
 def passes_through(req: Request | None = None) -> bool:

@@ -8,7 +8,7 @@ Content-Type, so `curl -d '{...}'` works without a header.
 
     POST   /_fake/reset            {"seed": true}? -> 200 {"seeded", "scores"}
     GET    /_fake/fixtures         -> 200 the fixture document of the whole state
-    POST   /_fake/fixtures         a fixture document -> 201 {"projects": [{"id", "name", "scores"}]}
+    POST   /_fake/fixtures         a fixture document -> 201 {"projects": [{"id", "name", "scores", "traces", "runs", "session_scores", "monitors"}]} (counts)
     GET    /_fake/requests         ?method=&path=<glob> -> 200 {"items", "total"}
     DELETE /_fake/requests         -> 204
     POST   /_fake/faults           a fault -> 201 the fault, with its id
