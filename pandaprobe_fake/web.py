@@ -69,6 +69,11 @@ def json_response(body: Any, status: int = 200, headers: dict | None = None) -> 
     return Response(text, status, headers, mimetype="application/json")
 
 
+def page_response(schema: Schema, items: list, total: int, limit: int, offset: int) -> Response:
+    """A list route's page, `{"items", "total", "limit", "offset"}`, dumped with `schema`."""
+    return json_response(schema.dump({"items": items, "total": total, "limit": limit, "offset": offset}))
+
+
 def no_content() -> Response:
     response = Response(status=204)
     del response.headers["Content-Type"]

@@ -10,7 +10,7 @@ from flask import Blueprint
 
 from pandaprobe_fake import schemas
 import pandaprobe_fake.api.session_schemas as s
-from pandaprobe_fake.web import ApiError, endpoint, json_response, store
+from pandaprobe_fake.web import ApiError, endpoint, json_response, page_response, store
 
 blueprint = Blueprint("sessions", __name__)
 SESSIONS = "/sessions"
@@ -26,8 +26,7 @@ def list_sessions(project_id: str, query: dict[str, Any]):
     limit, offset = query.pop("limit"), query.pop("offset")
     items, total = store().list_sessions(project_id, query, query.pop("sort_by"),
                                          query.pop("sort_order"), limit, offset)
-    return json_response(s.session_page.dump(
-        {"items": items, "total": total, "limit": limit, "offset": offset}))
+    return page_response(s.session_page, items, total, limit, offset)
 
 
 @blueprint.get(SESSIONS + "/analytics")

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint
 
 import pandaprobe_fake.api.trace_schemas as ts
-from pandaprobe_fake.web import endpoint, json_response, store
+from pandaprobe_fake.web import endpoint, json_response, page_response, store
 
 blueprint = Blueprint("trace_analytics", __name__)
 
@@ -31,8 +31,7 @@ def get_analytics(project_id: str, query: dict[str, Any]):
 def list_trace_users(project_id: str, query: dict[str, Any]):
     """List unique user_ids with trace statistics."""
     items, total = store().trace_users(project_id, query["limit"], query["offset"])
-    return json_response(ts.user_page.dump(
-        {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}))
+    return page_response(ts.user_page, items, total, query["limit"], query["offset"])
 
 
 @blueprint.post("/traces/batch/delete")

@@ -11,7 +11,7 @@ from flask import Blueprint, Response
 
 from pandaprobe_fake import schemas
 from pandaprobe_fake.api.evaluations.trace_scores import trace_not_found
-from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, settings, store
+from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, page_response, settings, store
 
 blueprint = Blueprint("traces", __name__)
 TRACES = "/traces"
@@ -38,8 +38,7 @@ def list_traces(project_id: str, query: dict[str, Any]):
     limit, offset = query.pop("limit"), query.pop("offset")
     items, total = store().list_traces(project_id, query, query.pop("sort_by"),
                                        query.pop("sort_order"), limit, offset)
-    return json_response(schemas.trace_page.dump(
-        {"items": items, "total": total, "limit": limit, "offset": offset}))
+    return page_response(schemas.trace_page, items, total, limit, offset)
 
 
 @blueprint.get(TRACES + "/<trace_id>")

@@ -17,7 +17,7 @@ from pandaprobe_fake.api.evaluations import monitor_schemas as s
 from pandaprobe_fake.api.evaluations import run_schemas, scheduler
 from pandaprobe_fake.api.evaluations.run_common import created
 from pandaprobe_fake.schemas import ApiValidationError
-from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, store
+from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, page_response, store
 
 blueprint = Blueprint("monitors", __name__)
 MONITORS = "/evaluations/monitors"
@@ -94,8 +94,7 @@ def create_monitor(project_id: str, body: dict[str, Any]):
 @endpoint("evaluations", query=s.monitor_list_query, responses={200: s.monitor_page})
 def list_monitors(project_id: str, query: dict[str, Any]):
     items, total = store().list_monitors(project_id, query.get("status"), query["limit"], query["offset"])
-    return json_response(s.monitor_page.dump(
-        {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}))
+    return page_response(s.monitor_page, items, total, query["limit"], query["offset"])
 
 
 @blueprint.get(ONE)
@@ -202,5 +201,4 @@ def list_monitor_runs(project_id: str, path: dict[str, Any], query: dict[str, An
     if store().get_monitor(project_id, path["monitor_id"]) is None:
         raise monitor_not_found(path["monitor_id"])
     items, total = store().monitor_runs(project_id, path["monitor_id"], query["limit"], query["offset"])
-    return json_response(s.run_page.dump(
-        {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}))
+    return page_response(s.run_page, items, total, query["limit"], query["offset"])

@@ -15,7 +15,7 @@ from pandaprobe_fake import runner
 from pandaprobe_fake.api.evaluations import run_schemas
 from pandaprobe_fake.fake.state import state
 from pandaprobe_fake.fields import parse_datetime
-from pandaprobe_fake.web import ApiError, json_response, no_content, store
+from pandaprobe_fake.web import ApiError, json_response, no_content, page_response, store
 
 
 def run_not_found(run_id: str) -> ApiError:
@@ -34,8 +34,7 @@ def run_page(project_id: str, target_type: str, query: dict[str, Any]):
     """GET /evaluations/{trace,session}-runs: a page of the project's runs of one target type."""
     items, total = store().list_runs(project_id, {"target_type": target_type, "status": query.get("status")},
                                      query["limit"], query["offset"])
-    return json_response(run_schemas.eval_run_page.dump(
-        {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}))
+    return page_response(run_schemas.eval_run_page, items, total, query["limit"], query["offset"])
 
 
 def deleted_run(project_id: str, run_id: str, delete_scores: bool):

@@ -12,7 +12,7 @@ from flask import Blueprint
 from pandaprobe_fake import schemas
 from pandaprobe_fake.api.evaluations import session_score_schemas as s
 from pandaprobe_fake.fake.session_metrics import SESSION_METRICS
-from pandaprobe_fake.web import endpoint, json_response, no_content, store
+from pandaprobe_fake.web import endpoint, json_response, no_content, page_response, store
 
 blueprint = Blueprint("session_scores", __name__)
 SCORES = "/evaluations/session-scores"
@@ -31,8 +31,7 @@ def get_available_session_metrics(project_id: str):
 def list_session_scores(project_id: str, query: dict[str, Any]):
     limit, offset = query.pop("limit"), query.pop("offset")
     items, total = store().list_session_scores(project_id, query, limit, offset)
-    return json_response(s.session_score_page.dump(
-        {"items": items, "total": total, "limit": limit, "offset": offset}))
+    return page_response(s.session_score_page, items, total, limit, offset)
 
 
 @blueprint.get(SCORES + "/<session_id>")
@@ -86,5 +85,4 @@ def get_session_score_history(project_id: str, path: dict[str, Any], query: dict
 def get_session_score_comparison(project_id: str, query: dict[str, Any]):
     items, total = store().session_score_comparison(
         project_id, query["metric_name"], query["sort_order"] != "asc", query["limit"], query["offset"])
-    return json_response(s.comparison_page.dump(
-        {"items": items, "total": total, "limit": query["limit"], "offset": query["offset"]}))
+    return page_response(s.comparison_page, items, total, query["limit"], query["offset"])

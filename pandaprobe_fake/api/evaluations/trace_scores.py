@@ -9,7 +9,7 @@ from flask import Blueprint
 
 from pandaprobe_fake import schemas
 from pandaprobe_fake.store import WrongDataType
-from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, settings, store
+from pandaprobe_fake.web import ApiError, endpoint, json_response, no_content, page_response, settings, store
 
 blueprint = Blueprint("trace_scores", __name__)
 SCORES = "/evaluations/trace-scores"
@@ -38,8 +38,7 @@ def create_trace_score(project_id: str, body: dict[str, Any]):
 def list_trace_scores(project_id: str, query: dict[str, Any]):
     limit, offset = query.pop("limit"), query.pop("offset")
     items, total = store().list_scores(project_id, query, limit, offset)
-    return json_response(schemas.score_page.dump(
-        {"items": items, "total": total, "limit": limit, "offset": offset}))
+    return page_response(schemas.score_page, items, total, limit, offset)
 
 
 @blueprint.get(SCORES + "/<trace_id>")
