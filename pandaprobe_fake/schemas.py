@@ -337,6 +337,17 @@ class SpanPath(RequestSchema):
 
 # -- response schemas ---------------------------------------------------------------------
 
+def page_schema(item: type[Schema], item_title: str) -> type[Schema]:
+    """PaginatedResponse[<item_title>]: a list route's page, `{"items", "total", "limit",
+    "offset"}`, of `item` (one definition for every list route)."""
+    meta = type("Meta", (), {"title": f"PaginatedResponse[{item_title}]"})
+    return type(f"{item.__name__.removesuffix('Schema')}PageSchema", (Schema,), {
+        "Meta": meta, "__doc__": meta.title,
+        "items": fields.List(fields.Nested(item), required=True),
+        "total": fields.Integer(required=True), "limit": fields.Integer(required=True),
+        "offset": fields.Integer(required=True)})
+
+
 
 class TraceScoreSchema(Schema):
     """TraceScoreResponse: always all 16 keys."""
@@ -362,16 +373,7 @@ class TraceScoreSchema(Schema):
     updated_at = StoredTimestamp(required=True)
 
 
-class ScorePageSchema(Schema):
-    """PaginatedResponse[TraceScoreResponse]."""
-
-    class Meta:
-        title = "PaginatedResponse[TraceScoreResponse]"
-
-    items = fields.Nested(TraceScoreSchema, many=True, required=True)
-    total = fields.Integer(required=True)
-    limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
+ScorePageSchema = page_schema(TraceScoreSchema, "TraceScoreResponse")
 
 
 class ScoreSummaryItemSchema(Schema):
@@ -494,16 +496,7 @@ class TraceListItemSchema(Schema):
         return {**trace, "latency_ms": _elapsed_ms(trace["started_at"], trace["ended_at"])}
 
 
-class TracePageSchema(Schema):
-    """PaginatedResponse[TraceListItem]."""
-
-    class Meta:
-        title = "PaginatedResponse[TraceListItem]"
-
-    items = fields.List(fields.Nested(TraceListItemSchema), required=True)
-    total = fields.Integer(required=True)
-    limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
+TracePageSchema = page_schema(TraceListItemSchema, "TraceListItem")
 
 
 class TraceAcceptedSchema(Schema):

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 
 from pandaprobe_fake.fields import (Choice, QueryBool, QueryDateTime, QueryInt, QueryList, QueryText,
                                     Timestamp)
-from pandaprobe_fake.schemas import GRANULARITIES, SORT_ORDERS, RequestSchema, TraceSchema
+from pandaprobe_fake.schemas import GRANULARITIES, RequestSchema, SORT_ORDERS, TraceSchema, page_schema
 
 SESSION_SORTS = ("recent", "trace_count", "latency", "cost")
 
@@ -66,14 +66,7 @@ class SessionDetailSchema(SessionSummarySchema):
     traces = fields.List(fields.Nested(TraceSchema))
 
 
-class SessionPageSchema(Schema):
-    class Meta:
-        title = "PaginatedResponse[SessionSummary]"
-
-    items = fields.List(fields.Nested(SessionSummarySchema), required=True)
-    total = fields.Integer(required=True)
-    limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
+SessionPageSchema = page_schema(SessionSummarySchema, "SessionSummary")
 
 
 class SessionAnalyticsBucketSchema(Schema):

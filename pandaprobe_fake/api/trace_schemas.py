@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from pandaprobe_fake.fields import (Choice, ListOf, QueryDateTime, QueryInt, Text, Timestamp,
                                     UUIDText)
-from pandaprobe_fake.schemas import GRANULARITIES, RequestSchema
+from pandaprobe_fake.schemas import GRANULARITIES, RequestSchema, page_schema
 
 METRICS = ("volume", "errors", "latency", "cost", "tokens", "models")
 MAX_BATCH = 500
@@ -101,14 +101,7 @@ class UserSummarySchema(Schema):
     error_count = fields.Integer(required=True)
 
 
-class UserPageSchema(Schema):
-    class Meta:
-        title = "PaginatedResponse[UserSummary]"
-
-    items = fields.List(fields.Nested(UserSummarySchema), required=True)
-    total = fields.Integer(required=True)
-    limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
+UserPageSchema = page_schema(UserSummarySchema, "UserSummary")
 
 
 class BatchDeleteResponseSchema(Schema):

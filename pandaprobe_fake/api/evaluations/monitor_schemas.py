@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields
 from pandaprobe_fake.api.evaluations import run_schemas
 from pandaprobe_fake.fields import (COLUMN_LENGTH, Choice, DateTimeText, JsonBool, JsonInt, JsonNumber,
                                     JsonObject, ListOf, NumberMap, QueryInt, Text, Timestamp, UUIDText)
-from pandaprobe_fake.schemas import TRACE_STATUSES, RequestSchema
+from pandaprobe_fake.schemas import RequestSchema, TRACE_STATUSES, page_schema
 
 MONITOR_STATUSES = ("ACTIVE", "PAUSED")
 TARGET_TYPES = ("TRACE", "SESSION")
@@ -124,14 +124,7 @@ class MonitorSchema(Schema):
     updated_at = Timestamp(required=True)
 
 
-class MonitorPageSchema(Schema):
-    class Meta:
-        title = "PaginatedResponse[MonitorResponse]"
-
-    items = fields.List(fields.Nested(MonitorSchema), required=True)
-    total = fields.Integer(required=True)
-    limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
+MonitorPageSchema = page_schema(MonitorSchema, "MonitorResponse")
 
 
 monitor_create = CreateMonitorSchema()

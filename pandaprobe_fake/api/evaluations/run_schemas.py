@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from pandaprobe_fake.fields import (COLUMN_LENGTH, NOT_AN_OBJECT, Choice, JsonNumber, QueryBool,
                                     ListOf, QueryInt, QueryText, Text, Timestamp, UUIDText)
-from pandaprobe_fake.schemas import TRACE_STATUSES, RequestSchema
+from pandaprobe_fake.schemas import RequestSchema, TRACE_STATUSES, page_schema
 
 RUN_STATUSES = ("PENDING", "RUNNING", "COMPLETED", "FAILED")
 
@@ -118,15 +118,7 @@ class EvalRunSchema(Schema):
     error_message = fields.String(required=True, allow_none=True)
 
 
-class EvalRunPageSchema(Schema):
-    class Meta:
-        title = "PaginatedResponse[EvalRunResponse]"
-        ordered = True
-
-    items = fields.Nested(EvalRunSchema, many=True, required=True)
-    total = fields.Integer(required=True)
-    limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
+EvalRunPageSchema = page_schema(EvalRunSchema, "EvalRunResponse")
 
 
 class MetricSummarySchema(Schema):

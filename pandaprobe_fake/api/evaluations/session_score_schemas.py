@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 from pandaprobe_fake.api.evaluations import run_schemas
 from pandaprobe_fake.fields import (Choice, QueryDateTime, QueryInt, QueryText, StoredObject, StoredText,
                                     StoredTimestamp, StoredUUID, Timestamp, UUIDText)
-from pandaprobe_fake.schemas import SOURCES, STATUSES, RequestSchema
+from pandaprobe_fake.schemas import RequestSchema, SOURCES, STATUSES, page_schema
 
 
 class SessionScoreListQuery(RequestSchema):
@@ -62,14 +62,7 @@ class SessionScoreSchema(Schema):
     updated_at = StoredTimestamp(required=True)
 
 
-class SessionScorePageSchema(Schema):
-    class Meta:
-        title = "PaginatedResponse[SessionScoreResponse]"
-
-    items = fields.Nested(SessionScoreSchema, many=True, required=True)
-    total = fields.Integer(required=True)
-    limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
+SessionScorePageSchema = page_schema(SessionScoreSchema, "SessionScoreResponse")
 
 
 class HistoryItemSchema(Schema):
@@ -93,14 +86,7 @@ class ComparisonItemSchema(Schema):
     eval_run_id = fields.String(required=True, allow_none=True)
 
 
-class ComparisonPageSchema(Schema):
-    class Meta:
-        title = "PaginatedResponse[SessionComparisonItem]"
-
-    items = fields.List(fields.Nested(ComparisonItemSchema), required=True)
-    total = fields.Integer(required=True)
-    limit = fields.Integer(required=True)
-    offset = fields.Integer(required=True)
+ComparisonPageSchema = page_schema(ComparisonItemSchema, "SessionComparisonItem")
 
 
 session_score_list_query = SessionScoreListQuery()
