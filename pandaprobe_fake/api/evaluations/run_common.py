@@ -61,6 +61,26 @@ def new_run(project_id: str, *, name: str | None, metrics: list[str], targets: l
         "pairs": pairs, "running_at": running_at, "due_at": due_at})
 
 
+def retried_run(project_id: str, original: dict[str, Any], pairs: list[tuple[str, str]],
+                target_type: str):
+    """POST /evaluations/{trace|session}-runs/{run_id}/retry: a new PENDING run of the route's
+    `target_type` over the original's failed (target, metric) pairs only (BEHAVIOR.md), or 422
+    when none failed.  A session retry keeps the original's signal_weights."""
+    if not pairs:
+        raise ApiError(422, "No failed scores to retry in this run.")
+    targets = list(dict.fromkeys(target for target, _ in pairs))
+    filters = {"retry_of": original["id"],
+               "trace_ids" if target_type == "TRACE" else "session_ids": targets}
+    weights = original["filters"].get("signal_weights")
+    if target_type == "SESSION" and weights is not None:
+        filters["signal_weights"] = weights
+    return created(new_run(
+        project_id, name=f"Retry: {original['name'] or original['id']}",
+        metrics=sorted({metric for _, metric in pairs}), targets=targets, filters=filters,
+        sampling_rate=1.0, model=original["model"], target_type=target_type,
+        pairs=[list(p) for p in dict.fromkeys(pairs)]))
+
+
 def created(run: dict[str, Any]):
     return json_response(run_schemas.eval_run.dump(run), 202)
 

@@ -13,7 +13,7 @@ from pandaprobe_fake import catalogue, schemas
 from pandaprobe_fake.api.evaluations import run_schemas, session_score_schemas
 from pandaprobe_fake.api.evaluations import session_run_schemas as s
 from pandaprobe_fake.api.evaluations.run_common import (created, date_query, deleted_run, existing_run,
-                                                       new_run, run_page, sample)
+                                                       new_run, retried_run, run_page, sample)
 from pandaprobe_fake.web import ApiError, endpoint, json_response, store
 
 blueprint = Blueprint("session_runs", __name__)
@@ -80,17 +80,8 @@ def delete_session_eval_run(project_id: str, path: dict[str, Any], query: dict[s
 @endpoint("evaluations", path=run_schemas.run_id_path, responses={202: run_schemas.eval_run, **NOT_FOUND})
 def retry_failed_session_eval_run(project_id: str, path: dict[str, Any]):
     original = existing_run(project_id, path["run_id"])
-    pairs = store().failed_session_pairs(project_id, original["id"])
-    if not pairs:
-        raise ApiError(422, "No failed scores to retry in this run.")
-    sessions = list(dict.fromkeys(session_id for session_id, _ in pairs))
-    weights = original["filters"].get("signal_weights")
-    return created(new_run(
-        project_id, name=f"Retry: {original['name'] or original['id']}",
-        metrics=sorted({metric for _, metric in pairs}), targets=sessions,
-        filters=with_weights({"retry_of": original["id"], "session_ids": sessions}, weights),
-        sampling_rate=1.0, model=original["model"], target_type="SESSION",
-        pairs=[list(p) for p in dict.fromkeys(pairs)]))
+    return retried_run(project_id, original, store().failed_session_pairs(project_id, original["id"]),
+                       "SESSION")
 
 
 @blueprint.get(RUNS + "/<run_id>/scores")

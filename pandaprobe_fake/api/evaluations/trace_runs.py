@@ -15,7 +15,7 @@ from flask import Blueprint
 from pandaprobe_fake import catalogue, runner, schemas
 from pandaprobe_fake.api.evaluations import run_schemas, scheduler
 from pandaprobe_fake.api.evaluations.run_common import (created, date_query, deleted_run, existing_run,
-                                                       new_run, run_page, sample)
+                                                       new_run, retried_run, run_page, sample)
 from pandaprobe_fake.fake.state import state
 from pandaprobe_fake.store import StoreUnavailable
 from pandaprobe_fake.web import ApiError, endpoint, json_response, store
@@ -93,15 +93,7 @@ def delete_eval_run(project_id: str, path: dict[str, Any], query: dict[str, Any]
 @endpoint("evaluations", path=run_schemas.run_id_path, responses={202: run_schemas.eval_run, **NOT_FOUND})
 def retry_failed_eval_run(project_id: str, path: dict[str, Any]):
     original = existing_run(project_id, path["run_id"])
-    pairs = store().failed_pairs(project_id, original["id"])
-    if not pairs:
-        raise ApiError(422, "No failed scores to retry in this run.")
-    traces = list(dict.fromkeys(trace_id for trace_id, _ in pairs))
-    return created(new_run(
-        project_id, name=f"Retry: {original['name'] or original['id']}",
-        metrics=sorted({metric for _, metric in pairs}), targets=traces,
-        filters={"retry_of": original["id"], "trace_ids": traces}, sampling_rate=1.0,
-        model=original["model"], pairs=[list(p) for p in dict.fromkeys(pairs)]))
+    return retried_run(project_id, original, store().failed_pairs(project_id, original["id"]), "TRACE")
 
 
 @blueprint.get(RUNS + "/<run_id>/scores")
