@@ -524,7 +524,8 @@ class StoredJson(fields.Field):
 
 
 class Stored:
-    """Mixin: serialize a column of a store dict as it is."""
+    """Mixin: serialize a column of a store dict as it is (or, in the subclasses that say so,
+    converted): the output depends only on `obj.get(attr)`, which RowSchema relies on."""
 
     def serialize(self, attr, obj, accessor=None, **kwargs):
         return obj.get(attr)
@@ -542,14 +543,14 @@ class StoredChoice(Stored, Choice):
     pass
 
 
-class StoredTimestamp(Timestamp):
+class StoredTimestamp(Stored, Timestamp):
     """A stored time (int microseconds), written as Timestamp writes it."""
 
     def serialize(self, attr, obj, accessor=None, **kwargs):
         return isoformat(obj.get(attr))
 
 
-class StoredObject(StoredJson):
+class StoredObject(Stored, StoredJson):
     """A stored JSON object (text), read as StoredJson reads it."""
 
     def serialize(self, attr, obj, accessor=None, **kwargs):

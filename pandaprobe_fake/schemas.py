@@ -9,6 +9,7 @@ sentences ("Field required", "Input should be a valid string", ...), and one fun
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, Mapping
 
@@ -16,7 +17,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre
 
 from pandaprobe_fake.fields import (COLUMN_LENGTH, FIELD_REQUIRED, NOT_A_LIST, NOT_AN_OBJECT, BodyDateTime, Choice, JsonObject,
                         JsonValue, ListBody, ListOf, NumberMap, QueryDateTime, QueryInt, QueryList,
-                        QueryText, StoredChoice, StoredObject, StoredText, StoredTimestamp,
+                        QueryText, Stored, StoredChoice, StoredObject, StoredText, StoredTimestamp,
                         StoredUUID, Text, Timestamp, UUIDText)
 
 DATA_TYPES = ("NUMERIC", "BOOLEAN", "CATEGORICAL")
@@ -337,19 +338,70 @@ class SpanPath(RequestSchema):
 
 # -- response schemas ---------------------------------------------------------------------
 
+class ItemList(fields.List):
+    """A list of nested objects, dumped in one call of the item schema (`many=True`) rather
+    than one `dump` an item (what fields.List does): the same output, without the per-item
+    overhead that was a third of dumping a page of 50."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return self.inner.schema.dump(value, many=True)
+
+
 def page_schema(item: type[Schema], item_title: str) -> type[Schema]:
     """PaginatedResponse[<item_title>]: a list route's page, `{"items", "total", "limit",
     "offset"}`, of `item` (one definition for every list route)."""
     meta = type("Meta", (), {"title": f"PaginatedResponse[{item_title}]"})
     return type(f"{item.__name__.removesuffix('Schema')}PageSchema", (Schema,), {
         "Meta": meta, "__doc__": meta.title,
-        "items": fields.List(fields.Nested(item), required=True),
+        "items": ItemList(fields.Nested(item), required=True),
         "total": fields.Integer(required=True), "limit": fields.Integer(required=True),
         "offset": fields.Integer(required=True)})
 
 
 
-class TraceScoreSchema(Schema):
+class RowSchema(Schema):
+    """A response schema over the store's row dicts whose every field is a `Stored` field
+    (fields.py): its output for a row depends only on the values (and their types) of its
+    fields' keys, so each row of a list (`many`) is remembered by them, in a bounded LRU of
+    `MEMO_ROWS` rows.
+    A page asked for again -- a dashboard polling, a client paging back -- is then written
+    again only for the rows that changed since; a row changed in any way (one edit under a
+    frozen clock too) is a new key.  The output is shared between responses: never change it.
+    A row that cannot be a key (a value that is a dict, or a float: 0.0 == -0.0) is dumped
+    as usual."""
+
+    MEMO_ROWS = 2048
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        others = [name for name, field in self.dump_fields.items() if not isinstance(field, Stored)]
+        if others:
+            raise TypeError(f"{type(self).__name__}: fields {others} do not read a stored column")
+        self._names = tuple(self.dump_fields)
+        self._remembered = functools.lru_cache(maxsize=self.MEMO_ROWS)(self._dump_values)
+
+    def _dump_values(self, key: tuple[tuple, tuple]) -> dict[str, Any]:
+        return super()._serialize(dict(zip(self._names, key[0])))
+
+    def _serialize(self, obj: Any, *, many: bool = False) -> Any:
+        if not many or obj is None:  # one row: mostly one just written, never seen before
+            return super()._serialize(obj, many=many)
+        return [self._remember(row) for row in obj]
+
+    def _remember(self, row: Any) -> dict[str, Any]:
+        try:
+            values = tuple(map(row.get, self._names))
+            types = tuple(map(type, values))
+            if float not in types:  # 0.0 and -0.0 are one key, but two texts
+                return self._remembered((values, types))
+        except (AttributeError, TypeError):  # not a dict, or an unhashable value
+            pass
+        return super()._serialize(row)
+
+
+class TraceScoreSchema(RowSchema):
     """TraceScoreResponse: always all 16 keys."""
 
     class Meta:

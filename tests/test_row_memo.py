@@ -1,0 +1,116 @@
+"""Lists of scores are dumped through schemas.RowSchema, which remembers each row's dump by
+its values: what a list answers must be exactly what a fresh dump gives, for every row,
+however often it is asked and whatever changed in between."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+import pytest
+from marshmallow import Schema, fields
+
+from pandaprobe_fake import schemas
+from pandaprobe_fake.stores.scores import SCORE_COLUMNS
+
+from conftest import SCORES
+
+
+def plain(row: dict) -> dict:
+    """The dump RowSchema would make without remembering anything."""
+    return Schema._serialize(schemas.trace_score, row)
+
+
+def random_row(rng: random.Random) -> dict:
+    pick = rng.choice
+    return {
+        "id": str(uuid.UUID(int=rng.getrandbits(128))), "trace_id": str(uuid.uuid4()),
+        "name": pick(["accuracy", "ünïcode", "a" * 300]), "value": pick([None, "0.5", "true", "x"]),
+        "status": pick(["SUCCESS", "FAILED", "PENDING"]), "source": pick(["API", "ANNOTATION"]),
+        "created_at": rng.randrange(0, 2**50), "project_id": str(uuid.uuid4()),
+        "data_type": pick(["NUMERIC", "BOOLEAN", "CATEGORICAL"]), "eval_run_id": pick([None, str(uuid.uuid4())]),
+        "author_user_id": pick([None, "u1"]), "reason": pick([None, "", "why\nnot"]),
+        "environment": pick([None, "prod"]), "config_id": pick([None, "c"]),
+        "metadata": pick(["{}", '{"bb": 1, "a": [1, {"zz": 0, "y": -0.0}]}', '{"n": 12345678901234567890}']),
+        "updated_at": rng.randrange(0, 2**50), "num": pick([None, 0.5, -0.0]),
+    }
+
+
+def test_a_list_dump_is_the_plain_dump_of_every_row_asked_twice():
+    rng = random.Random(7)
+    rows = [random_row(rng) for _ in range(300)]
+    expected = [plain(row) for row in rows]
+    assert schemas.trace_scores.dump(rows) == expected
+    assert schemas.trace_scores.dump(rows) == expected  # the second time from memory
+    assert set(expected[0]) == set(SCORE_COLUMNS) - {"num"}
+
+
+def test_a_row_changed_in_one_value_is_dumped_again():
+    rng = random.Random(8)
+    row = random_row(rng)
+    first = schemas.trace_scores.dump([row])[0]
+    for column, other in (("value", "0.75"), ("reason", "edited"), ("metadata", '{"k": 2}'),
+                          ("updated_at", row["updated_at"] + 1), ("status", "FAILED")):
+        changed = {**row, column: other}
+        assert schemas.trace_scores.dump([changed]) == [plain(changed)] != [first]
+    assert schemas.trace_scores.dump([row]) == [first]
+
+
+def test_values_python_calls_equal_but_json_writes_apart_are_kept_apart():
+    base = random_row(random.Random(9))
+    values = ("1", 1, True, 1.0, 0.0, -0.0)
+    for _ in range(2):
+        outputs = [schemas.trace_scores.dump([{**base, "value": value}])[0]["value"] for value in values]
+        assert [repr(v) for v in outputs] == ["'1'", "1", "True", "1.0", "0.0", "-0.0"]
+
+
+def test_a_row_that_cannot_be_a_key_is_dumped_as_usual():
+    row = {**random_row(random.Random(10)), "metadata": {"b": 1, "a": 2}}
+    assert schemas.trace_scores.dump([row]) == [plain(row)]
+    assert schemas.trace_scores.dump([row])[0]["metadata"] == {"b": 1, "a": 2}
+
+
+def test_the_memory_is_bounded():
+    schema = schemas.TraceScoreSchema(many=True)
+    rng = random.Random(11)
+    rows = [random_row(rng) for _ in range(schema.MEMO_ROWS + 50)]
+    schema.dump(rows)
+    info = schema._remembered.cache_info()
+    assert info.currsize == schema.MEMO_ROWS and info.maxsize == schema.MEMO_ROWS
+    assert schema.dump(rows[-3:]) == [plain(row) for row in rows[-3:]]  # the newest are kept
+    assert schema._remembered.cache_info().hits == info.hits + 3
+
+
+def test_one_row_is_dumped_without_the_memory():
+    schema = schemas.TraceScoreSchema()
+    row = random_row(random.Random(12))
+    assert schema.dump(row) == plain(row)
+    assert schema._remembered.cache_info().currsize == 0
+
+
+def test_a_row_schema_refuses_a_field_that_reads_more_than_its_column():
+    class Mixed(schemas.RowSchema):
+        id = schemas.StoredText()
+        label = fields.String()
+
+    with pytest.raises(TypeError, match=r"fields \['label'\]"):
+        Mixed()
+
+
+def test_a_page_of_items_is_dumped_in_one_call_and_a_missing_list_stays_null():
+    field = schemas.score_page.fields["items"]
+    rows = [random_row(random.Random(13))]
+    assert field.serialize("items", {"items": rows}) == [plain(rows[0])]
+    assert field.serialize("items", {"items": None}) is None
+
+
+def test_an_edit_under_a_frozen_clock_shows_in_the_list(api, clock):
+    clock.freeze(1_800_000_000_000_000)
+    score = api.score(value="0.5")
+    listed = api.get(SCORES + "?limit=50").get_json()["items"]
+    assert [item["value"] for item in listed] == ["0.5"]
+    patched = api.patch(f"{SCORES}/{score['id']}", json={"value": "0.75"}).get_json()
+    assert patched["updated_at"] == listed[0]["updated_at"]  # the clock did not move
+    again = api.get(SCORES + "?limit=50").get_json()["items"]
+    assert again == [patched]
+    assert api.get(f"{SCORES}/{score['trace_id']}").get_json() == [patched]
