@@ -29,13 +29,33 @@ from pandaprobe_fake.store import Store
 from pandaprobe_fake.stores.files import DatabaseFileError
 
 log = logging.getLogger("pandaprobe_fake")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class App(Flask):
+    """Flask, answering `ensure_sync` from memory: Flask asks it of every view and request hook
+    on every call (`inspect.iscoroutinefunction`, six times a request); the fake's are all
+    plain functions, and a function's kind does not change."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._synced: dict[Any, Any] = {}
+
+    def ensure_sync(self, func: Any) -> Any:
+        try:
+            return self._synced[func]
+        except KeyError:
+            synced = self._synced[func] = super().ensure_sync(func)
+            return synced
+        except TypeError:  # not hashable
+            return super().ensure_sync(func)
 
 
 def create_app(settings: Settings | Mapping[str, Any] | None = None, **changes: Any) -> Flask:
     """Build the app from a Settings (or a dict of its fields, or keyword changes to the
     defaults): `create_app(database=None, api_keys=["k"])`."""
     settings = settings_of(settings, **changes)
-    app = Flask(__name__, static_folder=None)
+    app = App(__name__, static_folder=None)
     app.url_rule_class = LazyRule  # URL builders made on first use (routing.py)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.json = FastJSONProvider(app)
@@ -76,8 +96,11 @@ def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> No
         fail(prog, bind_error(settings, err))
     # Logging starts once the fake is up: a failed start prints nothing but its one line.
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(LogFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    formatter = LogFormatter(LOG_FORMAT)
+    handler.setFormatter(formatter)
     logging.basicConfig(level=logging.WARNING if settings.quiet else logging.INFO, handlers=[handler])
+    if logging.getLogger().handlers == [handler] and not log.handlers and not log.filters:
+        app.extensions["log_line"] = LogLine(handler, formatter)  # the line logging would write
     # The format names no caller, thread or process: do not look them up for every line.
     logging._srcfile = None
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
@@ -111,11 +134,36 @@ class LogFormatter(logging.Formatter):
     _second, _text = None, ""
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        second = int(record.created)
+        return self.stamp(record.created, record.msecs)
+
+    def stamp(self, created: float, msecs: float) -> str:
+        second = int(created)
         if second != self._second:
             self._text = time.strftime("%Y-%m-%d %H:%M:%S", self.converter(second))
             self._second = second
-        return f"{self._text},{int(record.msecs):03d}"
+        return f"{self._text},{int(msecs):03d}"
+
+
+class LogLine:
+    """The request log line (web.py), written straight to the stream of the handler main()
+    set up, in one write under the handler's lock: the very line logging would write at
+    INFO ("<stamp> INFO pandaprobe_fake: <line>"), without building a LogRecord and passing
+    it through the logger and handler chain (about a tenth of a request's own time).  A
+    stream that cannot be written (stderr closed) loses the line; the request is answered."""
+
+    def __init__(self, handler: logging.StreamHandler, formatter: LogFormatter):
+        self.handler, self.formatter = handler, formatter
+
+    def __call__(self, line: str) -> None:
+        created = time.time()
+        msecs = int((created - int(created)) * 1000) + 0.0  # as logging.LogRecord computes it
+        text = f"{self.formatter.stamp(created, msecs)} INFO {log.name}: {line}{self.handler.terminator}"
+        with self.handler.lock:
+            try:
+                self.handler.stream.write(text)
+                self.handler.stream.flush()
+            except (OSError, ValueError):
+                pass
 
 
 def bind_error(settings: Settings, err: Exception) -> str:

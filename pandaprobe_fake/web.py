@@ -105,11 +105,12 @@ def resolve_project() -> str:
     header is scoped to the mock project."""
     config = settings()
     keys, mock_project = config.api_keys, config.mock_project
-    api_key = request.headers.get("X-API-Key", "")
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    environ = request.environ  # the headers as received (what request.headers reads)
+    api_key = environ.get("HTTP_X_API_KEY", "")
+    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
     bearer = token.strip() if scheme.lower() == "bearer" else ""
-    name = request.headers.get("X-Project-Name", "").strip()
-    raw_id = request.headers.get("X-Project-ID", "").strip()
+    name = environ.get("HTTP_X_PROJECT_NAME", "").strip()
+    raw_id = environ.get("HTTP_X_PROJECT_ID", "").strip()
     if api_key:
         if keys and api_key not in keys:
             raise ApiError(401, "Invalid or revoked API key.")
@@ -144,12 +145,28 @@ def project_by_name(name: str | None) -> str:
 def project_by_id(raw_id: str) -> str:
     if not raw_id:
         raise ApiError(422, SCOPE_REQUIRED)
-    try:
-        project_id = str(uuid.UUID(raw_id))
-    except ValueError:
-        raise ApiError(422, "X-Project-ID must be a valid UUID.") from None
+    project_id = canonical_uuid(raw_id)
+    if project_id is None:
+        raise ApiError(422, "X-Project-ID must be a valid UUID.")
     store().remember_project_id(project_id)
     return project_id
+
+
+def canonical_uuid(text: str) -> str | None:
+    """`text` as a UUID's canonical text, or None when it is not one.  Remembered for texts
+    no longer than a UUID's longest spelling (`urn:uuid:` + 32 digits + 4 hyphens): a client
+    sends the same X-Project-ID on every request, and the memory stays small."""
+    return _remembered_uuid(text) if len(text) <= 45 else _parse_uuid(text)
+
+
+def _parse_uuid(text: str) -> str | None:
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return None
+
+
+_remembered_uuid = functools.lru_cache(maxsize=256)(_parse_uuid)
 
 
 # -- the endpoint decorator -----------------------------------------------------------------
@@ -232,25 +249,35 @@ def host_allowed(host: str, names: frozenset[str], any_host: bool) -> bool:
         return False
 
 
-def check_browser_guards() -> None:
+KNOWN_HOSTS = 64  # Host values remembered as allowed, a bound on what clients can make us keep
+
+
+def check_browser_guards(environ: dict[str, Any]) -> None:
     """Refuse (before any route runs) a request whose Host is not an address of the fake
-    (400), and a state-changing request a browser sent from another origin (403)."""
-    config = settings()
-    names = current_app.extensions.get("served_names")
-    if names is None:
-        names = current_app.extensions["served_names"] = served_names(config)
-    host = request.headers.get("Host", "")
-    if not host_allowed(host, names, "*" in config.allowed_hosts):
-        raise ApiError(400, f"Host {printable(host)!r} is not an address this fake serves (refused "
-                            f"against DNS rebinding); to serve it, start the fake with "
-                            f"--allow-host {printable(host_name(host))}.")
-    if request.method in SAFE_METHODS:
+    (400), and a state-changing request a browser sent from another origin (403).  The Host
+    values found allowed are remembered (up to KNOWN_HOSTS): a client sends the same one on
+    every request."""
+    host = environ.get("HTTP_HOST", "")
+    known = current_app.extensions.setdefault("allowed_hosts_seen", {})
+    if host not in known:
+        config = settings()
+        names = current_app.extensions.get("served_names")
+        if names is None:
+            names = current_app.extensions["served_names"] = served_names(config)
+        if not host_allowed(host, names, "*" in config.allowed_hosts):
+            raise ApiError(400, f"Host {printable(host)!r} is not an address this fake serves (refused "
+                                f"against DNS rebinding); to serve it, start the fake with "
+                                f"--allow-host {printable(host_name(host))}.")
+        if len(known) >= KNOWN_HOSTS:
+            known.clear()
+        known[host] = True
+    if environ["REQUEST_METHOD"] in SAFE_METHODS:
         return
-    fetch_site = request.headers.get("Sec-Fetch-Site", "").strip().lower()
+    fetch_site = environ.get("HTTP_SEC_FETCH_SITE", "").strip().lower()
     if fetch_site and fetch_site not in SAME_ORIGIN_FETCH:
         raise ApiError(403, f"Cross-site request refused (Sec-Fetch-Site: {printable(fetch_site)}): "
                             "a page of another origin may not change the fake's state.")
-    origin = request.headers.get("Origin")
+    origin = environ.get("HTTP_ORIGIN")
     if origin is not None and urlsplit(origin.strip()).netloc.lower() != host.strip().lower():
         raise ApiError(403, f"Cross-site request refused (Origin: {printable(origin)}): "
                             "a page of another origin may not change the fake's state.")
@@ -278,10 +305,11 @@ def install(app: Flask) -> None:
     @app.before_request
     def start():
         req, ctx = request._get_current_object(), g._get_current_object()  # one lookup each
+        environ = req.environ
         ctx.started = time.perf_counter()
-        ctx.request_id = req.headers.get("X-Request-ID") or str(uuid.uuid4())
-        if not req.environ.get(INTERNAL):
-            check_browser_guards()
+        ctx.request_id = environ.get("HTTP_X_REQUEST_ID") or str(uuid.uuid4())
+        if not environ.get(INTERNAL):
+            check_browser_guards(environ)
         # The real server answers HEAD and OPTIONS on its routes with a 405.
         if req.method in ("HEAD", "OPTIONS") and req.url_rule is not None:
             adapter = current_app.url_map.bind_to_environ(req.environ)
@@ -293,8 +321,13 @@ def install(app: Flask) -> None:
         response.headers["X-Request-ID"] = ctx.get("request_id") or str(uuid.uuid4())
         if log.isEnabledFor(logging.INFO):  # not under --quiet: then no line is built at all
             elapsed = (time.perf_counter() - ctx.get("started", time.perf_counter())) * 1000
-            log.info('%s "%s %s" %s %.1fms', req.remote_addr, printable(req.method),
-                     printable(req.full_path.rstrip("?")), response.status_code, elapsed)
+            line = (f'{req.remote_addr} "{printable(req.method)} {printable(req.full_path.rstrip("?"))}" '
+                    f'{response.status_code} {elapsed:.1f}ms')
+            write_line = current_app.extensions.get("log_line")  # app.LogLine, set by main()
+            if write_line is not None:
+                write_line(line)
+            else:
+                log.info("%s", line)
         return response
 
     @app.errorhandler(ApiValidationError)

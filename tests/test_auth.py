@@ -173,3 +173,25 @@ def test_health_is_public(client):
     body = response.get_json()
     assert set(body) == {"status", "version", "environment", "timestamp"}
     assert body["status"] == "healthy"
+
+
+def test_project_id_texts_are_read_as_uuid_reads_them_remembered_or_not():
+    import uuid as uuid_module
+
+    from pandaprobe_fake.web import _remembered_uuid, canonical_uuid
+
+    u = uuid_module.UUID("06c6222f-9315-418b-aa5b-e5040ea53077")
+    texts = [str(u), str(u).upper(), f"urn:uuid:{u}", f"{{{u}}}", u.hex, "-".join(u.hex),
+             f"urn:uuid:{u}0", " " + str(u), "x", "", "urn:uuid:" + "-" * 36, f"urn:uuid:{u}"[:-1]]
+    for text in texts:
+        try:
+            expected = str(uuid_module.UUID(text))
+        except ValueError:
+            expected = None
+        for _ in range(2):  # the second time from memory when remembered
+            assert canonical_uuid(text) == expected, text
+    assert len(f"urn:uuid:{u}") == 45 and len("-".join(u.hex)) > 45
+    _remembered_uuid.cache_clear()
+    canonical_uuid(f"urn:uuid:{u}")
+    canonical_uuid("-".join(u.hex))
+    assert _remembered_uuid.cache_info().currsize == 1  # only the text of at most 45 characters

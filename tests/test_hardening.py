@@ -281,6 +281,18 @@ def test_only_the_hosts_the_fake_serves_are_answered(client, host, ok):
             assert "not an address this fake serves" in response.get_json()["detail"]
 
 
+def test_the_allowed_hosts_remembered_are_bounded_and_a_refused_one_stays_refused(app, client):
+    from pandaprobe_fake.web import KNOWN_HOSTS
+    for i in range(KNOWN_HOSTS + 10):  # IP addresses are allowed: each a new Host value
+        assert client.get("/health", headers={"Host": f"10.0.{i // 256}.{i % 256}"}).status_code == 200
+        seen = app.extensions["allowed_hosts_seen"]
+        assert 1 <= len(seen) <= KNOWN_HOSTS
+        for _ in range(2):
+            assert client.get("/health", headers={"Host": "evil.example"}).status_code == 400
+        assert "evil.example" not in seen
+    assert len(seen) == (KNOWN_HOSTS + 10) % KNOWN_HOSTS
+
+
 def test_allow_host_and_the_host_option(tmp_path):
     app = create_app(database=None, host="0.0.0.0", allowed_hosts=("fake",))
     client = app.test_client()

@@ -1,6 +1,7 @@
 """`python app.py` as a real process, over real HTTP."""
 
 import json
+import re
 import socket
 import uuid
 from urllib.parse import urlparse
@@ -96,8 +97,10 @@ def test_one_log_line_per_request(live_server_factory, tmp_path):
     http.get(f"{server.url}/nope")
     server.stop()
     log = server.log_text()
-    assert '"GET /evaluations/trace-scores?limit=3" 200' in log
-    assert '"GET /nope" 404' in log
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
+    assert re.search(rf'^{stamp} INFO pandaprobe_fake: 127\.0\.0\.1 "GET /evaluations/trace-scores\?limit=3" 200 '
+                     r'\d+\.\dms$', log, re.M), log
+    assert re.search(rf'^{stamp} INFO pandaprobe_fake: 127\.0\.0\.1 "GET /nope" 404 \d+\.\dms$', log, re.M), log
     assert "Traceback" not in log
 
 

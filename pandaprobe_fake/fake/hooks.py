@@ -14,6 +14,9 @@ from pandaprobe_fake.fake.state import RAW_KEYS, Fault, is_control_path, state
 from pandaprobe_fake.web import INTERNAL
 
 
+# Content-Length values of a request without a body, as werkzeug reads them (no stream is read
+# unless the server says it ends the stream itself, `wsgi.input_terminated`).
+EMPTY_LENGTHS = (None, "", "0")
 DEMO_PAGE = "ui"  # the blueprint of the demo page (ui/common.py): its pages and static files
 
 
@@ -63,12 +66,15 @@ def after(response: Response) -> Response:
     fake = state()
     if fake.journal.size <= 0:
         return response
-    try:
-        body = req.get_data(cache=True)
-    except Exception:  # e.g. over the size limit: the body was never read
-        body = None
-    started = g.get("started")
     environ = req.environ
+    if environ.get("CONTENT_LENGTH") in EMPTY_LENGTHS and not environ.get("wsgi.input_terminated"):
+        body = b""  # what get_data gives for a request without a body, without reading
+    else:
+        try:
+            body = req.get_data(cache=True)
+        except Exception:  # e.g. over the size limit: the body was never read
+            body = None
+    started = g.get("started")
     fake.journal.record({  # raw values; the journal formats them when read (Journal.entries)
         "method": req.method, "path": req.path,
         "environ": {key: value for key, value in environ.items() if key[:5] == "HTTP_" or key in RAW_KEYS},
