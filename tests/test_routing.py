@@ -32,3 +32,33 @@ def test_the_app_uses_them_and_url_for_works():
     with app.test_request_context():
         args = {a: "x" for a in rule.arguments}
         assert url_for("ui.run_page", **args, page=2).endswith("?page=2")
+
+
+def test_ensure_sync_is_flasks_answer_remembered(app):
+    from flask import Flask
+
+    def view():
+        return "ok"
+
+    class Unhashable:
+        __hash__ = None
+
+        def __call__(self):
+            return "ok"
+
+    async def coroutine_view():
+        return "ok"
+
+    plain = Flask(__name__)
+    assert app.ensure_sync(view) is view is app.ensure_sync(view)
+    assert view in app._synced
+    callable_object = Unhashable()
+    assert app.ensure_sync(callable_object) is plain.ensure_sync(callable_object) is callable_object
+    for flask_app in (plain, app):  # an async view: Flask's own answer (or its own refusal)
+        try:
+            outcome = type(flask_app.ensure_sync(coroutine_view))
+        except RuntimeError as err:
+            outcome = str(err)
+        if flask_app is plain:
+            expected = outcome
+    assert outcome == expected
