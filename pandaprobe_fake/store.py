@@ -133,6 +133,12 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
             files.check_file(self.path, SCHEMA + migrations.MIGRATIONS_SQL, migrations.SCHEMA_VERSION)
         self._changes_lock = threading.Lock()
         self._changes_seen: int | None = None  # store_changes.n as this process last knew it
+        # Bumped after every write transaction, and when the store learns that another process
+        # wrote or is told to forget (clear_caches): what is worked out from the database's
+        # contents can be remembered until it moves (stores/runs.py's `next_due`,
+        # stores/monitors.py's `next_monitor_due`, asked before every request).
+        self.writes = 0
+        self._writes_lock = threading.Lock()
         try:
             with self._connection() as conn:
                 migrations.upgrade(conn, SCHEMA, self.path or ":memory:")
@@ -215,6 +221,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
                 committed = True
             finally:
                 self._cache.write_ended(known, committed, counts)
+                self._wrote()
             if before is not None:
                 self._saw_changes(before, before + 1)
 
@@ -225,7 +232,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         process wrote in between, so what the cache remembers may be wrong."""
         with self._changes_lock:
             if self._changes_seen != expected:
-                self._cache.clear()
+                self.clear_caches()
             self._changes_seen = now
 
     def _fresh_cache(self, conn: sqlite3.Connection) -> None:
@@ -267,6 +274,12 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         counts).  Writes through `write()` keep it right by themselves; call this after
         changing the database any other way."""
         self._cache.clear()
+        self._wrote()
+
+    def _wrote(self) -> None:
+        """After a write (its COMMIT) or a change learnt of: `writes` moves on, one at a time."""
+        with self._writes_lock:
+            self.writes += 1
 
     def close(self) -> None:
         with self._all_lock:
@@ -571,12 +584,10 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
                     self._all.remove(old)
                 old.close()
                 self.clear_caches()
-                self.runs_changed()
             return
         with self.write() as conn:
             for table in self._TABLES:
                 conn.execute(f"DELETE FROM {table}")
-        self.runs_changed()
 
     def count_scores(self, project_id: str | None = None) -> int:
         with self.read() as conn:
@@ -677,7 +688,6 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
                     raise Conflict(f"Eval run {taken} already exists.") from None
                 raise
             raise Conflict(taken) from None
-        self.runs_changed()
         return loaded
 
     def _claim_project(self, conn: sqlite3.Connection, project: dict[str, Any]) -> tuple[str, str | None]:

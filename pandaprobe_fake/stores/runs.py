@@ -61,13 +61,9 @@ MAX_COUNT = 1 << 62  # a count no session reaches, inside SQLite's integers
 class RunStore:
     """The evaluation-run queries of store.Store."""
 
-    # `next_due` is asked before every request: once it has found no unfinished run it answers
-    # from memory until a run is added (a generation count bumped by create, load and reset).
-    _runs_generation = 0
-    _runs_idle_at = -1
-
-    def runs_changed(self) -> None:
-        self._runs_generation += 1
+    # `next_due` is asked before every request: it answers from memory until the store is
+    # written (Store.writes).
+    _next_due: tuple[int, int | None] = (-1, None)
 
     def _run(self, cur: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
         return self._decode(_row(cur, row), RUN_JSON)
@@ -83,7 +79,6 @@ class RunStore:
         """Insert a run (every key of RUN_COLUMNS); returns it."""
         with self.write() as conn:
             self._insert_runs(conn, [run])
-        self.runs_changed()
         return run
 
     def get_run(self, project_id: str, run_id: str) -> dict[str, Any] | None:
@@ -277,15 +272,15 @@ class RunStore:
 
     def next_due(self) -> int | None:
         """The earliest fake-clock time at which an unfinished run moves on, or None."""
-        generation = self._runs_generation
-        if self._runs_idle_at == generation:
-            return None
+        writes = self.writes  # read before the query: a write during it makes this stale at once
+        seen, due = self._next_due
+        if seen == writes:
+            return due
         with self.read() as conn:
-            row = conn.execute("SELECT MIN(CASE status WHEN 'PENDING' THEN running_at ELSE due_at END) "
-                               "FROM eval_runs WHERE status IN ('PENDING', 'RUNNING')").fetchone()
-        if row[0] is None:
-            self._runs_idle_at = generation
-        return row[0]
+            due = conn.execute("SELECT MIN(CASE status WHEN 'PENDING' THEN running_at ELSE due_at END) "
+                               "FROM eval_runs WHERE status IN ('PENDING', 'RUNNING')").fetchone()[0]
+        self._next_due = (writes, due)
+        return due
 
     def unfinished_runs(self) -> list[dict[str, Any]]:
         with self.read() as conn:
