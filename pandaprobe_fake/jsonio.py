@@ -76,6 +76,28 @@ def jsonb_ordered(value: Any) -> Any:
     return root[0]
 
 
+# -- request bodies --------------------------------------------------------------------------
+
+
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+MAX_FAST_BRACKETS = 512
+
+
+def loads(raw: bytes) -> Any:
+    """A request body -> its value, exactly as the standard library's `json.loads` reads it
+    (and fails on it): by orjson, about ten times faster, where the two are known to agree.
+    Not for a number of 19 digits or more (orjson reads an integer past 64 bits as a float),
+    nor past MAX_FAST_BRACKETS brackets (the standard library refuses nesting near Python's
+    recursion limit, orjson allows 1024 levels), nor for whatever orjson refuses (NaN, a lone
+    surrogate, UTF-16, malformed JSON: the standard library's answer or error, as before)."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_FAST_BRACKETS and not _LONG_DIGITS.search(raw):
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)
+
+
 def read_json(text: str | None) -> Any:
     """Stored JSON text -> its value, as the real server's database gives it back (see
     jsonb_ordered).  The one place stored JSON is read back."""

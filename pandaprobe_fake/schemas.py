@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validates_schema
 
+from pandaprobe_fake import jsonio
 from pandaprobe_fake.fields import (COLUMN_LENGTH, FIELD_REQUIRED, NOT_A_LIST, NOT_AN_OBJECT, BodyDateTime, Choice, JsonObject,
                         JsonValue, ListBody, ListOf, NumberMap, QueryDateTime, QueryInt, QueryList,
                         QueryText, Stored, StoredChoice, StoredObject, StoredText, StoredTimestamp,
@@ -112,7 +113,7 @@ def parse_json_body(raw: bytes, content_type: str | None) -> Any:
     if maintype != "application" or not (subtype == "json" or subtype.endswith("+json")):
         return raw
     try:
-        return json.loads(raw)
+        return jsonio.loads(raw)  # the standard library's reading, by orjson where they agree
     except json.JSONDecodeError as err:
         raise ApiValidationError([{"field": str(err.pos), "message": "JSON decode error"}]) from None
     except (ValueError, RecursionError) as err:  # not UTF-8/16/32, too deep, too long a number

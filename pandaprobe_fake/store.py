@@ -133,12 +133,13 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
             files.check_file(self.path, SCHEMA + migrations.MIGRATIONS_SQL, migrations.SCHEMA_VERSION)
         self._changes_lock = threading.Lock()
         self._changes_seen: int | None = None  # store_changes.n as this process last knew it
-        # Bumped after every write transaction, and when the store learns that another process
-        # wrote or is told to forget (clear_caches): what is worked out from the database's
-        # contents can be remembered until it moves (stores/runs.py's `next_due`,
-        # stores/monitors.py's `next_monitor_due`, asked before every request).
-        self.writes = 0
-        self._writes_lock = threading.Lock()
+        # Bumped after every write transaction that may change what is due (all but writes of
+        # scores or projects alone), and when the store learns that another process wrote or
+        # is told to forget (clear_caches): what is due can be remembered until it moves
+        # (stores/runs.py's `next_due`, stores/monitors.py's `next_monitor_due`, asked before
+        # every request).
+        self.due_version = 0
+        self._due_lock = threading.Lock()
         try:
             with self._connection() as conn:
                 migrations.upgrade(conn, SCHEMA, self.path or ":memory:")
@@ -188,12 +189,14 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
             yield conn
 
     @contextlib.contextmanager
-    def write(self, known: bool = False) -> Iterator[sqlite3.Connection]:
+    def write(self, known: bool = False, schedule: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction, taken at once (BEGIN IMMEDIATE), committed or rolled back.
 
         The store's caches (stores/cache.py) are dropped after it, unless the caller says it is
         `known`: it only adds, edits or removes scores (or adds a project) and reports every
-        change in a project's number of scores with `_counted` inside the block."""
+        change in a project's number of scores with `_counted` inside the block.  `schedule`:
+        whether it may change what is due (runs, monitors: see `due_version`); a write of
+        scores or projects alone says False."""
         self.check_available()
         with self._connection() as conn:
             self._local.counts = counts = {}
@@ -203,8 +206,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
                 try:
                     conn.execute("BEGIN IMMEDIATE")
                     if self.path is not None:  # count the write, for other processes to see
-                        before = conn.execute("SELECT n FROM store_changes").fetchone()[0]
-                        conn.execute("UPDATE store_changes SET n = n + 1")
+                        before = conn.execute("UPDATE store_changes SET n = n + 1 RETURNING n").fetchone()[0] - 1
                 except sqlite3.OperationalError as err:
                     raise self._unavailable(err) from None
                 try:
@@ -221,7 +223,8 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
                 committed = True
             finally:
                 self._cache.write_ended(known, committed, counts)
-                self._wrote()
+                if schedule:
+                    self._due_may_have_moved()
             if before is not None:
                 self._saw_changes(before, before + 1)
 
@@ -274,12 +277,12 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         counts).  Writes through `write()` keep it right by themselves; call this after
         changing the database any other way."""
         self._cache.clear()
-        self._wrote()
+        self._due_may_have_moved()
 
-    def _wrote(self) -> None:
-        """After a write (its COMMIT) or a change learnt of: `writes` moves on, one at a time."""
-        with self._writes_lock:
-            self.writes += 1
+    def _due_may_have_moved(self) -> None:
+        """After a write (its COMMIT) or a change learnt of: `due_version` moves on, one at a time."""
+        with self._due_lock:
+            self.due_version += 1
 
     def close(self) -> None:
         with self._all_lock:
@@ -301,7 +304,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
             if row:
                 project_id = row[0]
             else:
-                with self.write(known=True) as conn:
+                with self.write(known=True, schedule=False) as conn:
                     conn.execute("INSERT OR IGNORE INTO projects (id, name, created_at) VALUES (?, ?, ?)",
                                  (str(uuid.uuid4()), name, self.clock.now()))
                     project_id = conn.execute("SELECT id FROM projects WHERE name = ?",
@@ -317,7 +320,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         with self.read() as conn:
             row = conn.execute("SELECT 1 FROM projects WHERE id = ?", (project_id,)).fetchone()
         if not row:
-            with self.write(known=True) as conn:
+            with self.write(known=True, schedule=False) as conn:
                 conn.execute("INSERT OR IGNORE INTO projects (id, name, created_at) VALUES (?, NULL, ?)",
                              (project_id, self.clock.now()))
         self._cache.put(PROJECT, ("id", project_id), True, token)
@@ -334,7 +337,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         and metadata (a dict); the rest is filled in here, the derived columns (`num`, the
         metadata's JSON text) by `_insert_scores`.  The time is read
         inside the write transaction, so timestamps follow the order of the writes."""
-        with self.write(known=True) as conn:
+        with self.write(known=True, schedule=False) as conn:
             now = self.clock.now()
             score = {
                 "id": str(uuid.uuid4()), "project_id": project_id, "status": "SUCCESS",
@@ -379,7 +382,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         `data_types`: change the score only if its data type is one of these (those whose
         rule the new value meets), else raise WrongDataType with its type and change nothing --
         one UPDATE ... RETURNING in the common case, no SELECT before it."""
-        with self.write(known=True) as conn:
+        with self.write(known=True, schedule=False) as conn:
             changes = {**changes, "updated_at": self.clock.now()}
             if "metadata" in changes and not isinstance(changes["metadata"], str):
                 changes["metadata"] = _json(changes["metadata"])
@@ -406,7 +409,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
             return score_of(row) if row else None
 
     def delete_score(self, project_id: str, score_id: str) -> bool:
-        with self.write(known=True) as conn:
+        with self.write(known=True, schedule=False) as conn:
             cur = conn.execute("DELETE FROM trace_scores WHERE id = ? AND project_id = ?",
                                (score_id, project_id))
             if cur.rowcount > 0:

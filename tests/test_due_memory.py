@@ -1,5 +1,5 @@
 """What is due (the next run to move on, the next monitor to fire) is asked before every
-request and remembered until the store is written (Store.writes): by this process at once,
+request and remembered until the store is written (Store.due_version): by this process at once,
 by another process on the same file as soon as this one learns of it (its next scoped
 request), and never lost under concurrent writes."""
 
@@ -83,16 +83,30 @@ def test_a_monitor_made_by_another_process_fires_here(two):
 def test_writes_are_counted_one_by_one_under_concurrent_writers(tmp_path):
     app = create_app({"database": str(tmp_path / "w.db")})
     store = app.extensions["store"]
-    before = store.writes
+    before = store.due_version
 
     def bump() -> None:
         for _ in range(20_000):
-            store._wrote()  # what every write transaction does after its COMMIT
+            store._due_may_have_moved()  # what every write transaction does after its COMMIT
 
     threads = [threading.Thread(target=bump) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert store.writes == before + 80_000
+    assert store.due_version == before + 80_000
     store.close()
+
+
+def test_writes_of_scores_and_projects_alone_leave_what_is_due_remembered(two):
+    app = two[0]
+    store, api = app.extensions["store"], Api(app.test_client(), key_headers("p"))
+    api.get("/health")
+    version = store.due_version
+    score = api.score()
+    assert api.patch(f"/evaluations/trace-scores/{score['id']}", json={"value": "0.7"}).status_code == 200
+    assert api.delete(f"/evaluations/trace-scores/{score['id']}").status_code == 204
+    Api(app.test_client(), key_headers("another-project")).get("/evaluations/trace-scores")
+    assert store.due_version == version
+    make_trace(api)  # any other write may move it
+    assert store.due_version > version

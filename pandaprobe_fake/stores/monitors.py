@@ -152,8 +152,8 @@ class MonitorStore:
     def next_monitor_due(self) -> int | None:
         """The earliest next_run_at of an ACTIVE monitor, any project (ix_monitors_due).
         Asked before every request: answered from memory until the store is written
-        (Store.writes)."""
-        writes = self.writes  # read before the query: a write during it makes this stale at once
+        (Store.due_version)."""
+        writes = self.due_version  # read before the query: a write during it makes this stale at once
         seen, due = self._next_monitor_due
         if seen == writes:
             return due

@@ -62,7 +62,7 @@ class RunStore:
     """The evaluation-run queries of store.Store."""
 
     # `next_due` is asked before every request: it answers from memory until the store is
-    # written (Store.writes).
+    # written (Store.due_version).
     _next_due: tuple[int, int | None] = (-1, None)
 
     def _run(self, cur: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
@@ -272,7 +272,7 @@ class RunStore:
 
     def next_due(self) -> int | None:
         """The earliest fake-clock time at which an unfinished run moves on, or None."""
-        writes = self.writes  # read before the query: a write during it makes this stale at once
+        writes = self.due_version  # read before the query: a write during it makes this stale at once
         seen, due = self._next_due
         if seen == writes:
             return due
