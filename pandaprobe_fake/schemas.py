@@ -366,7 +366,8 @@ class RowSchema(Schema):
     """A response schema over the store's row dicts whose every field is a `Stored` field
     (fields.py): its output for a row depends only on the values (and their types) of its
     fields' keys, so each row of a list (`many`) is remembered by them, in a bounded LRU of
-    `MEMO_ROWS` rows.
+    `MEMO_ROWS` rows.  A row may also be a tuple with a `get` by column name, as the store
+    reads them (stores/scores.py's ScoreRow): keyed by its class and all its values.
     A page asked for again -- a dashboard polling, a client paging back -- is then written
     again only for the rows that changed since; a row changed in any way (one edit under a
     frozen clock too) is a new key.  The output is shared between responses: never change it.
@@ -383,8 +384,9 @@ class RowSchema(Schema):
         self._names = tuple(self.dump_fields)
         self._remembered = functools.lru_cache(maxsize=self.MEMO_ROWS)(self._dump_values)
 
-    def _dump_values(self, key: tuple[tuple, tuple]) -> dict[str, Any]:
-        return super()._serialize(dict(zip(self._names, key[0])))
+    def _dump_values(self, key: tuple[type, tuple, tuple]) -> dict[str, Any]:
+        kind, values, _ = key
+        return super()._serialize(values if kind is not dict else dict(zip(self._names, values)))
 
     def _serialize(self, obj: Any, *, many: bool = False) -> Any:
         if not many or obj is None:  # one row: mostly one just written, never seen before
@@ -393,10 +395,13 @@ class RowSchema(Schema):
 
     def _remember(self, row: Any) -> dict[str, Any]:
         try:
-            values = tuple(map(row.get, self._names))
+            # a row the store read (a tuple that reads its columns by name, e.g. ScoreRow) is
+            # its own key; of a dict, the values of this schema's keys
+            kind = type(row)
+            values = row if isinstance(row, tuple) else tuple(map(row.get, self._names))
             types = tuple(map(type, values))
             if float not in types:  # 0.0 and -0.0 are one key, but two texts
-                return self._remembered((values, types))
+                return self._remembered((kind if isinstance(row, tuple) else dict, values, types))
         except (AttributeError, TypeError):  # not a dict, or an unhashable value
             pass
         return super()._serialize(row)

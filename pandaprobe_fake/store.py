@@ -30,7 +30,8 @@ from typing import Any, Iterable, Iterator
 
 from pandaprobe_fake.clock import Clock
 from pandaprobe_fake.stores import UnknownFilter, files, migrations
-from pandaprobe_fake.stores.scores import SCORE_COLUMNS, SELECT_SCORES, score_of, numeric_value
+from pandaprobe_fake.stores.scores import (SCORE_COLUMNS, SELECT_SCORE_ROWS, SELECT_SCORES, ScoreRow, numeric_value,
+                                          score_of)
 from pandaprobe_fake.stores.cache import COUNT, MISSING, PROJECT, StoreCache
 from pandaprobe_fake.stores.runs import RUN_SCHEMA, RunStore
 from pandaprobe_fake.stores.monitors import MONITOR_SCHEMA, MonitorStore
@@ -459,9 +460,9 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
             items: list[dict[str, Any]] = []
             if offset < total:
                 cur = conn.execute(
-                    f"{SELECT_SCORES} WHERE {page_where} ORDER BY {order} LIMIT ? OFFSET ?",
+                    f"{SELECT_SCORE_ROWS} WHERE {page_where} ORDER BY {order} LIMIT ? OFFSET ?",
                     (*page_params, limit, offset))
-                items = [score_of(r) for r in cur.fetchall()]
+                items = list(map(ScoreRow, cur.fetchall()))
         return items, total
 
     def latest_scores_for_trace(self, project_id: str, trace_id: str) -> list[dict[str, Any]]:
@@ -469,14 +470,14 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         ix_scores_project_trace per metric, however many times each was scored."""
         with self.read() as conn:
             rows = conn.execute(
-                f"{SELECT_SCORES} WHERE seq IN ("
+                f"{SELECT_SCORE_ROWS} WHERE seq IN ("
                 f"SELECT (SELECT seq FROM trace_scores"
                 f" WHERE project_id = :project_id AND trace_id = :trace_id AND name = names.name"
                 f" ORDER BY created_at DESC, seq DESC LIMIT 1)"
                 f" FROM (SELECT DISTINCT name FROM trace_scores"
                 f" WHERE project_id = :project_id AND trace_id = :trace_id) AS names)"
                 f" ORDER BY name", {"project_id": project_id, "trace_id": trace_id}).fetchall()
-        return [score_of(r) for r in rows]
+        return list(map(ScoreRow, rows))
 
     # -- analytics ------------------------------------------------------------------------
 

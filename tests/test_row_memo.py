@@ -114,3 +114,38 @@ def test_an_edit_under_a_frozen_clock_shows_in_the_list(api, clock):
     again = api.get(SCORES + "?limit=50").get_json()["items"]
     assert again == [patched]
     assert api.get(f"{SCORES}/{score['trace_id']}").get_json() == [patched]
+
+
+def test_a_score_row_reads_like_its_dict_and_dumps_like_it():
+    from pandaprobe_fake.stores.scores import SCORE_FIELDS, ScoreRow
+
+    rng = random.Random(14)
+    dicts = [random_row(rng) for _ in range(50)]
+    rows = [ScoreRow(d[c] for c in SCORE_FIELDS) for d in dicts]
+    for score, row in zip(dicts, rows):
+        assert row["name"] == row.get("name") == score["name"] and row[0] == score["id"]
+        assert row.get("num") is None and row.get("nope", 7) == 7
+        assert row.as_dict() == {c: score[c] for c in SCORE_FIELDS}
+        with pytest.raises(KeyError):
+            row["nope"]
+    expected = [plain(d) for d in dicts]
+    assert schemas.trace_scores.dump(rows) == expected
+    assert schemas.trace_scores.dump(rows) == expected  # from memory
+    assert schemas.score_page.dump({"items": rows, "total": 50, "limit": 50, "offset": 0})["items"] == expected
+
+
+def test_rows_of_two_kinds_with_the_same_values_are_not_mixed_up():
+    names = tuple(schemas.trace_score.dump_fields)
+    swap = {"name": "reason", "reason": "name", "environment": "config_id", "config_id": "environment"}
+
+    class Swapped(tuple):  # a row class whose text columns sit in other places
+        def get(self, column, default=None):
+            column = swap.get(column, column)
+            return self[names.index(column)] if column in names else default
+
+    score = {**random_row(random.Random(15)), "name": "n", "reason": "r", "environment": "e", "config_id": "c"}
+    swapped = Swapped(score[name] for name in names)  # the same values, read as other columns
+    assert schemas.trace_scores.dump([score]) == [plain(score)]
+    assert schemas.trace_scores.dump([swapped]) == [plain({n: swapped.get(n) for n in names})]
+    assert schemas.trace_scores.dump([swapped])[0]["name"] == "r"
+    assert schemas.trace_scores.dump([score])[0]["name"] == "n"

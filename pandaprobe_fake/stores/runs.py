@@ -135,12 +135,12 @@ class RunStore:
 
     def run_scores(self, project_id: str, run_id: str) -> list[dict[str, Any]]:
         """The trace scores a run wrote, newest first (last target, last metric first)."""
-        from pandaprobe_fake.stores.scores import SELECT_SCORES, score_of
+        from pandaprobe_fake.stores.scores import SELECT_SCORE_ROWS, ScoreRow
 
         with self.read() as conn:
-            rows = conn.execute(f"{SELECT_SCORES} WHERE project_id = ? AND eval_run_id = ? "
+            rows = conn.execute(f"{SELECT_SCORE_ROWS} WHERE project_id = ? AND eval_run_id = ? "
                                 f"ORDER BY created_at DESC, seq DESC", (project_id, run_id)).fetchall()
-        return [score_of(r) for r in rows]
+        return list(map(ScoreRow, rows))
 
     def failed_pairs(self, project_id: str, run_id: str) -> list[tuple[str, str]]:
         """(trace id, metric) of a run's FAILED scores, in the order they were written."""

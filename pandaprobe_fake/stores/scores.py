@@ -21,6 +21,34 @@ def score_of(row: tuple) -> dict[str, Any]:
     return dict(zip(SCORE_COLUMNS, row))
 
 
+# What the read routes answer with: every column but the derived `num`.
+SCORE_FIELDS = SCORE_COLUMNS[:-1]
+SELECT_SCORE_ROWS = "SELECT " + ", ".join(SCORE_FIELDS) + " FROM trace_scores"
+_FIELD_INDEX = {column: i for i, column in enumerate(SCORE_FIELDS)}
+
+
+class ScoreRow(tuple):
+    """A score as the read routes get it (lists, latest per trace, a run's scores): its row of
+    SCORE_FIELDS as SQLite handed it back, which reads like the dict it stands for
+    (`score["name"]`, `score.get("name")`, `score.as_dict()`).  A tuple costs a tenth of a
+    dict to make and is its own key in the response schema's memory (schemas.RowSchema)."""
+
+    __slots__ = ()
+    COLUMNS = SCORE_FIELDS
+
+    def get(self, column: str, default: Any = None) -> Any:
+        index = _FIELD_INDEX.get(column)
+        return default if index is None else tuple.__getitem__(self, index)
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, _FIELD_INDEX[key])
+        return tuple.__getitem__(self, key)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(zip(SCORE_FIELDS, self))
+
+
 def numeric_value(data_type: str, value: str | None) -> float | None:
     """The derived `num` column: the number analytics read from a NUMERIC value (Python's
     reading, as the value rule's), else None."""
