@@ -367,7 +367,9 @@ class RowSchema(Schema):
     (fields.py): its output for a row depends only on the values (and their types) of its
     fields' keys, so each row of a list (`many`) is remembered by them, in a bounded LRU of
     `MEMO_ROWS` rows.  A row may also be a tuple with a `get` by column name, as the store
-    reads them (stores/scores.py's ScoreRow): keyed by its class and all its values.
+    reads them (stores/scores.py's ScoreRow): keyed by its class and all its values -- without
+    their types when its class says `EXACT_KEY` (no two equal values of its columns are
+    written apart).
     A page asked for again -- a dashboard polling, a client paging back -- is then written
     again only for the rows that changed since; a row changed in any way (one edit under a
     frozen clock too) is a new key.  The output is shared between responses: never change it.
@@ -384,7 +386,7 @@ class RowSchema(Schema):
         self._names = tuple(self.dump_fields)
         self._remembered = functools.lru_cache(maxsize=self.MEMO_ROWS)(self._dump_values)
 
-    def _dump_values(self, key: tuple[type, tuple, tuple]) -> dict[str, Any]:
+    def _dump_values(self, key: tuple[type, tuple, tuple | None]) -> dict[str, Any]:
         kind, values, _ = key
         return super()._serialize(values if kind is not dict else dict(zip(self._names, values)))
 
@@ -395,9 +397,11 @@ class RowSchema(Schema):
 
     def _remember(self, row: Any) -> dict[str, Any]:
         try:
-            # a row the store read (a tuple that reads its columns by name, e.g. ScoreRow) is
-            # its own key; of a dict, the values of this schema's keys
             kind = type(row)
+            if getattr(kind, "EXACT_KEY", False):  # a store row whose equal values are one text
+                return self._remembered((kind, row, None))
+            # a tuple that reads its columns by name is its own key; a dict, its values of this
+            # schema's keys; with their types (1 == 1.0 == True, but three texts)
             values = row if isinstance(row, tuple) else tuple(map(row.get, self._names))
             types = tuple(map(type, values))
             if float not in types:  # 0.0 and -0.0 are one key, but two texts

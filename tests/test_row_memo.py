@@ -149,3 +149,28 @@ def test_rows_of_two_kinds_with_the_same_values_are_not_mixed_up():
     assert schemas.trace_scores.dump([swapped]) == [plain({n: swapped.get(n) for n in names})]
     assert schemas.trace_scores.dump([swapped])[0]["name"] == "r"
     assert schemas.trace_scores.dump([score])[0]["name"] == "n"
+
+
+def test_score_rows_that_compare_equal_are_written_alike_as_sqlite_hands_them_back():
+    """ScoreRow.EXACT_KEY rests on the columns' types: whatever Python value goes into a
+    column, the values read back that compare equal have one spelling."""
+    from pandaprobe_fake.store import Store
+    from pandaprobe_fake.stores.scores import SCORE_FIELDS, SELECT_SCORE_ROWS, ScoreRow
+
+    store = Store(None)
+    tricky = [1, 1.0, True, 0, 0.0, -0.0, False, 2**63 - 1, 1e300, 1.5, "1", "1.0", b"1", "-0.0"]
+    with store.write() as conn:
+        for column in SCORE_FIELDS:
+            for value in tricky:
+                row = {**random_row(random.Random(f"{column}{value!r}")), column: value}
+                conn.execute(f"INSERT OR IGNORE INTO trace_scores ({', '.join(SCORE_FIELDS)}) "
+                             f"VALUES ({', '.join('?' * len(SCORE_FIELDS))})", [row[c] for c in SCORE_FIELDS])
+        rows = [ScoreRow(r) for r in conn.execute(SELECT_SCORE_ROWS).fetchall()]
+    assert len(rows) > len(SCORE_FIELDS) * 10
+    for index, column in enumerate(SCORE_FIELDS):
+        values = [row[index] for row in rows]
+        for a in values:
+            for b in values:
+                if a == b:
+                    assert repr(a) == repr(b), (column, a, b)
+    store.close()

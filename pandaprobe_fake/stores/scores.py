@@ -31,10 +31,17 @@ class ScoreRow(tuple):
     """A score as the read routes get it (lists, latest per trace, a run's scores): its row of
     SCORE_FIELDS as SQLite handed it back, which reads like the dict it stands for
     (`score["name"]`, `score.get("name")`, `score.as_dict()`).  A tuple costs a tenth of a
-    dict to make and is its own key in the response schema's memory (schemas.RowSchema)."""
+    dict to make and is its own key in the response schema's memory (schemas.RowSchema).
+
+    EXACT_KEY: two rows that compare equal are written as the same JSON -- which is not so of
+    Python values at large (1 == 1.0 == True, 0.0 == -0.0), but is of what SQLite hands back
+    for these columns: TEXT ones (every column but the times) give str or None (a number is
+    stored as its text), INTEGER ones (created_at, updated_at) give int (an integral REAL is
+    stored as an integer); SQLite never gives a bool.  (tests/test_row_memo.py holds this.)"""
 
     __slots__ = ()
     COLUMNS = SCORE_FIELDS
+    EXACT_KEY = True
 
     def get(self, column: str, default: Any = None) -> Any:
         index = _FIELD_INDEX.get(column)
