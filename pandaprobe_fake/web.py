@@ -65,8 +65,8 @@ def is_internal() -> bool:
 
 
 def json_response(body: Any, status: int = 200, headers: dict | None = None) -> Response:
-    text = current_app.json.dumps(body)  # compact (app.json.compact), as the real server writes
-    return Response(text, status, headers, mimetype="application/json")
+    data = current_app.json.dumps_bytes(body)  # compact (app.json.compact), as the real server writes
+    return Response(data, status, headers, mimetype="application/json")
 
 
 def page_response(schema: Schema, items: list, total: int, limit: int, offset: int) -> Response:

@@ -16,9 +16,11 @@ from conftest import SCORES
     {"deep": [[[[{"x": "y"}]]]]},
     {"huge": 2**70, "ok": 1},                        # beyond 64 bits: the standard library
     {"quote": "\"\\\n\t\u2028", "ctrl": "\x01"},
+    {"lone": "\ud800 surrogate"},                     # written as its escape
 ])
 def test_the_same_json_as_the_standard_library(app, value):
     written = app.json.dumps(value)
+    assert app.json.dumps_bytes(value) == written.encode("utf-8")  # what a response sends
     assert json.loads(written) == value
     assert list(json.loads(written)) == list(value)            # keys in the order given
 
