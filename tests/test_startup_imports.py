@@ -1,0 +1,30 @@
+"""Start-up (issue 16): what serving an API request never needs is imported on first use, not
+when the app is made.  Each module named here is checked absent from a new process right after
+`create_app`; that each still works when first used is held by its own tests (named beside it)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.process  # a new interpreter, so that nothing is imported already
+
+# module -> the tests that use it on first use
+LAZY = {
+    "croniter": "test_monitor_runs.py (cron cadences firing), test_monitors.py (cron validation)",
+}
+
+
+def imported_after_create_app(*args: str) -> list[str]:
+    code = ("import sys; from pandaprobe_fake.app import create_app; "
+            f"create_app(database=None{''.join(', ' + a for a in args)}); "
+            f"print(' '.join(m for m in {sorted(LAZY)!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+def test_create_app_imports_none_of_the_lazy_modules():
+    assert imported_after_create_app() == []
