@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validates_schema
+from marshmallow import EXCLUDE, ValidationError, fields, post_load, pre_dump, validates_schema
 
+from pandaprobe_fake.schemabase import Schema
 from pandaprobe_fake.fields import (COLUMN_LENGTH, FIELD_REQUIRED, NOT_A_LIST, NOT_AN_OBJECT, BodyDateTime, Choice, JsonObject,
                         JsonValue, ListBody, ListOf, NumberMap, QueryDateTime, QueryInt, QueryList,
                         QueryText, StoredChoice, StoredObject, StoredText, StoredTimestamp,

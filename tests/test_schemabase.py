@@ -1,0 +1,67 @@
+"""schemabase.py: every schema of the fake is made by its cheaper metaclass, which finds the
+very processors (same tags, names, order) marshmallow's own `resolve_hooks` finds."""
+
+from __future__ import annotations
+
+import marshmallow
+from marshmallow import post_dump, post_load, pre_load, validates_schema
+from marshmallow.schema import SchemaMeta as MarshmallowSchemaMeta
+
+import pandaprobe_fake.app  # noqa: F401  (imports every schema module)
+from pandaprobe_fake.schemabase import Schema, SchemaMeta
+
+
+def subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+
+
+def fake_schemas():
+    return [c for c in subclasses(marshmallow.Schema) if c.__module__.startswith("pandaprobe_fake")]
+
+
+def test_every_schema_of_the_fake_uses_the_cheaper_metaclass():
+    schemas = fake_schemas()
+    assert len(schemas) > 100
+    assert [c for c in schemas if type(c) is not SchemaMeta] == []
+
+
+def test_its_hooks_are_marshmallows_for_every_schema_of_the_fake():
+    schemas = fake_schemas()
+    assert sum(1 for c in schemas if c._hooks) >= 10  # the check below compares real hooks
+    for cls in schemas:
+        assert dict(cls._hooks) == dict(MarshmallowSchemaMeta.resolve_hooks(cls)), cls
+
+
+def test_overrides_inheritance_and_order_as_marshmallow():
+    class Base(Schema):
+        @pre_load
+        def b_first(self, data, **kw):
+            return {**data, "log": [*data.get("log", []), "b_first"]}
+
+        @post_load
+        def overridden(self, data, **kw):
+            return {**data, "base": True}
+
+        @validates_schema(skip_on_field_errors=False)
+        def check(self, data, **kw):
+            pass
+
+    class Child(Base):
+        def overridden(self, data, **kw):  # no longer a hook: the child's plain method wins
+            return data
+
+        @pre_load
+        def a_second(self, data, **kw):
+            return {**data, "log": [*data.get("log", []), "a_second"]}
+
+        @post_dump(pass_collection=True)
+        def collection(self, data, many, **kw):
+            return data
+
+    for cls in (Base, Child):
+        assert dict(cls._hooks) == dict(MarshmallowSchemaMeta.resolve_hooks(cls))
+    assert [name for name, _, _ in Child._hooks["pre_load"]] == ["a_second", "b_first"]
+    assert "post_load" not in Child._hooks or Child._hooks["post_load"] == []
+    assert [(name, many) for name, many, _ in Child._hooks["post_dump"]] == [("collection", True)]
