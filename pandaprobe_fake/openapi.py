@@ -31,7 +31,6 @@ from typing import Any, Callable
 
 from flask import Blueprint, Flask, Response, current_app, send_from_directory
 from marshmallow import Schema
-from swagger_ui_bundle import swagger_ui_path
 
 from pandaprobe_fake import fields as api_fields
 from pandaprobe_fake import schemas
@@ -367,4 +366,6 @@ def docs_page():
 @blueprint.get("/docs/<path:filename>")
 @undocumented("Swagger UI's files, served from the swagger-ui-bundle package")
 def docs_asset(filename: str):
+    from swagger_ui_bundle import swagger_ui_path  # imported on first use (start-up)
+
     return send_from_directory(str(swagger_ui_path), filename)

@@ -14,6 +14,9 @@ pytestmark = pytest.mark.process  # a new interpreter, so that nothing is import
 # module -> the tests that use it on first use
 LAZY = {
     "croniter": "test_monitor_runs.py (cron cadences firing), test_monitors.py (cron validation)",
+    "pandaprobe_fake.fake.demo_data": "test_mock_mode.py, test_demo_*.py, test_control.py (reset to it)",
+    "swagger_ui_bundle": "test_contract.py (/docs and its asset files)",
+    "fractions": "(no longer used: trace analytics' average divides ints exactly; test_trace_analytics.py)",
 }
 
 
@@ -28,3 +31,7 @@ def imported_after_create_app(*args: str) -> list[str]:
 
 def test_create_app_imports_none_of_the_lazy_modules():
     assert imported_after_create_app() == []
+
+
+def test_mock_mode_imports_the_demo_data_generator_it_uses():
+    assert imported_after_create_app("demo_data=True") == ["pandaprobe_fake.fake.demo_data"]

@@ -18,7 +18,6 @@ from typing import Any
 from flask import current_app
 from werkzeug.wrappers import Request
 
-import pandaprobe_fake.fake.demo_data as demo_data
 from pandaprobe_fake.fake.judge import Judge
 from pandaprobe_fake.fake.ratelimit import RateLimit
 from pandaprobe_fake.settings import DEFAULT_JOURNAL_SIZE, Settings
@@ -217,19 +216,22 @@ class FakeState:
         self.rate_limit = RateLimit(settings.rate_limit) if settings.rate_limit else None
         self.project = settings.project
         self.seed = settings.seed
-        self.scores = demo_data.DEFAULT_SCORES if settings.scores is None else settings.scores
+        self.scores = settings.scores  # None: demo_data.DEFAULT_SCORES
         self.demo_anchor: int | None = None
         self.judge = Judge(settings.judge, settings.judge_delay)
 
     def load_demo(self) -> dict[str, Any]:
         """Load the demo data set.  With a seed, it is anchored at the clock's reading of the
         first load, so that every reset to it gives the very same data."""
+        import pandaprobe_fake.fake.demo_data as demo_data  # imported on first use (start-up)
+
         now = self.store.clock.now()
         if self.seed is not None:
             if self.demo_anchor is None:
                 self.demo_anchor = now
             now = self.demo_anchor
-        return demo_data.load(self.store, self.project, scores=self.scores, seed=self.seed, now=now)
+        scores = demo_data.DEFAULT_SCORES if self.scores is None else self.scores
+        return demo_data.load(self.store, self.project, scores=scores, seed=self.seed, now=now)
 
     def reset(self, seed: bool = False) -> None:
         """Back to an empty fake (or to the demo data): data, journal, faults, clock and
