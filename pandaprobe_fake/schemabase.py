@@ -1,21 +1,66 @@
 """The base class of every Marshmallow schema of the fake: marshmallow's `Schema`, made cheaper
-to define (start-up).  On each new schema class, marshmallow's metaclass looks for the
-processors (`@validates_schema`, `@post_load`, ...) by walking `dir(cls)` and, for each of its
-~100 names, the MRO's `__dict__`s through `try/except KeyError`: ~6 ms for the fake's ~110
-schema classes, a twentieth of its start-up.  `SchemaMeta.resolve_hooks` here finds the same
-hooks, in the same order (by name, as `dir` sorts), from one pass over the MRO's `__dict__`s.
-Nothing else changes: loading, dumping and the class registry are marshmallow's own."""
+to define and to instantiate (start-up: the fake defines ~110 schema classes and makes ~90
+schema objects at import).  Nothing else changes: loading, dumping and the class registry are
+marshmallow's own.
+
+- On each new class, marshmallow's metaclass looks for the processors (`@validates_schema`,
+  `@post_load`, ...) by walking `dir(cls)` and, for each of its ~100 names, the MRO's
+  `__dict__`s through `try/except KeyError` (~6 ms in all).  `SchemaMeta.resolve_hooks` here
+  finds the same hooks, in the same order (by name, as `dir` sorts), in one pass over the MRO's
+  `__dict__`s.
+- Each new schema object copies its class's fields (`copy.deepcopy(cls._declared_fields)`,
+  each field by `copy.copy`, through `__reduce_ex__`).  The class's fields are kept in a
+  `DeclaredFields` dict whose deep copy makes the same shallow copy of each field directly:
+  a new object of the field's class with the same `__dict__` (any field class that copies
+  itself another way goes through `copy.deepcopy` as before).
+"""
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from typing import Any
 
 import marshmallow
+from marshmallow.fields import Field
 from marshmallow.schema import SchemaMeta as _MarshmallowSchemaMeta
 
 
+def _plain_copy(cls: type) -> bool:
+    """Whether copy.copy of a `cls` object is a new object with the same __dict__ (marshmallow's
+    Field.__deepcopy__ is copy.copy) and nothing else."""
+    return (cls.__deepcopy__ is Field.__deepcopy__ and not hasattr(cls, "__copy__")
+            and not hasattr(cls, "__setstate__") and cls.__reduce_ex__ is object.__reduce_ex__
+            and cls.__reduce__ is object.__reduce__ and cls.__getstate__ is object.__getstate__
+            and not any(vars(c).get("__slots__") for c in cls.__mro__))  # (typing.Generic: empty)
+
+
+_PLAIN: dict[type, bool] = {}
+
+
+class DeclaredFields(dict):
+    """A schema class's fields, by name; deep-copied (by each new schema object) as above."""
+
+    def __deepcopy__(self, memo: dict) -> dict[str, Field]:
+        fields = {}
+        for name, field in self.items():
+            cls = type(field)
+            plain = _PLAIN.get(cls)
+            if plain is None:
+                plain = _PLAIN[cls] = _plain_copy(cls)
+            if plain:
+                fields[name] = new = cls.__new__(cls)
+                new.__dict__.update(field.__dict__)
+            else:
+                fields[name] = copy.deepcopy(field, memo)
+        return fields
+
+
 class SchemaMeta(_MarshmallowSchemaMeta):
+    @classmethod
+    def get_declared_fields(mcs, klass, cls_fields, inherited_fields, dict_cls=dict):  # noqa: N804
+        return DeclaredFields(super().get_declared_fields(klass, cls_fields, inherited_fields, dict_cls))
+
     def resolve_hooks(cls) -> dict[str, list[tuple[str, bool, dict]]]:
         seen: set[str] = set()
         found: list[tuple[str, Any]] = []

@@ -65,3 +65,47 @@ def test_overrides_inheritance_and_order_as_marshmallow():
     assert [name for name, _, _ in Child._hooks["pre_load"]] == ["a_second", "b_first"]
     assert "post_load" not in Child._hooks or Child._hooks["post_load"] == []
     assert [(name, many) for name, many, _ in Child._hooks["post_dump"]] == [("collection", True)]
+
+
+def test_a_schema_object_gets_the_copies_of_its_fields_that_copy_copy_makes():
+    import copy
+
+    from pandaprobe_fake.schemabase import DeclaredFields, _plain_copy
+
+    for cls in fake_schemas():
+        declared = cls._declared_fields
+        assert isinstance(declared, DeclaredFields), cls
+        copied = copy.deepcopy(declared)
+        assert type(copied) is dict and list(copied) == list(declared)
+        for name, field in declared.items():
+            assert _plain_copy(type(field)), type(field)  # the fast path, for every field class
+            expected = copy.copy(field)
+            assert copied[name] is not field and type(copied[name]) is type(field)
+            assert copied[name].__dict__ == expected.__dict__, (cls, name)
+        instance = cls()
+        assert all(instance.fields[n] is not declared[n] for n in instance.fields)
+
+
+def test_a_field_class_that_copies_itself_another_way_is_copied_its_way():
+    import copy
+
+    from marshmallow import fields
+
+    from pandaprobe_fake.schemabase import DeclaredFields
+
+    class Counted(fields.String):
+        copies = 0
+
+        def __copy__(self):
+            Counted.copies += 1
+            new = fields.String.__new__(Counted)
+            new.__dict__.update(self.__dict__)
+            return new
+
+    class WithCounted(Schema):
+        name = Counted()
+
+    assert isinstance(WithCounted._declared_fields, DeclaredFields)
+    copy.deepcopy(WithCounted._declared_fields)
+    assert Counted.copies == 1
+    assert WithCounted().load({"name": "x"}) == {"name": "x"}
