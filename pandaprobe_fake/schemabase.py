@@ -6,7 +6,8 @@ marshmallow's own.
 - On each new class, marshmallow's metaclass looks for the processors (`@validates_schema`,
   `@post_load`, ...) by walking `dir(cls)` and, for each of its ~100 names, the MRO's
   `__dict__`s through `try/except KeyError` (~6 ms in all).  `SchemaMeta.resolve_hooks` here
-  finds the same hooks, in the same order (by name, as `dir` sorts), in one pass over the MRO's
+  finds the same hooks, in the same order (by name, as `dir` sorts): a class with one base made
+  here from that base's hooks and its own `__dict__`, any other in one pass over the MRO's
   `__dict__`s.
 - Each new schema object copies its class's fields (`copy.deepcopy(cls._declared_fields)`,
   each field by `copy.copy`, through `__reduce_ex__`).  The class's fields are kept in a
@@ -61,21 +62,36 @@ class SchemaMeta(_MarshmallowSchemaMeta):
     def get_declared_fields(mcs, klass, cls_fields, inherited_fields, dict_cls=dict):  # noqa: N804
         return DeclaredFields(super().get_declared_fields(klass, cls_fields, inherited_fields, dict_cls))
 
-    def resolve_hooks(cls) -> dict[str, list[tuple[str, bool, dict]]]:
-        seen: set[str] = set()
-        found: list[tuple[str, Any]] = []
-        for parent in cls.__mro__:  # the first class to define a name is the one getattr sees
-            for name, attr in parent.__dict__.items():
-                if name not in seen:
-                    seen.add(name)
-                    config = getattr(attr, "__marshmallow_hook__", None)
-                    if config is not None:
-                        found.append((name, config))
-        hooks: dict[str, list[tuple[str, bool, dict]]] = defaultdict(list)
-        for name, config in sorted(found, key=lambda pair: pair[0]):
-            for tag, entries in config.items():
-                hooks[tag].extend((name, many, kwargs) for many, kwargs in entries)
+    def resolve_hooks(cls) -> dict[Any, list]:
+        base = cls.__bases__[0] if len(cls.__bases__) == 1 else None
+        if base in _VISIBLE:  # one base, made here: its hooks, less what this class redefines
+            visible = {name: config for name, config in _VISIBLE[base].items() if name not in cls.__dict__}
+            for name, attr in cls.__dict__.items():
+                config = getattr(attr, "__marshmallow_hook__", None)
+                if config is not None:
+                    visible[name] = config
+        else:  # the first class of the MRO to define a name is the one getattr sees
+            visible, seen = {}, set()
+            for parent in cls.__mro__:
+                for name, attr in parent.__dict__.items():
+                    if name not in seen:
+                        seen.add(name)
+                        config = getattr(attr, "__marshmallow_hook__", None)
+                        if config is not None:
+                            visible[name] = config
+        _VISIBLE[cls] = visible
+        hooks: dict[Any, list] = defaultdict(list)
+        for name in sorted(visible):
+            for tag, entries in visible[name].items():
+                if isinstance(tag, tuple):  # marshmallow 3: {(tag, many): kwargs}, hooks[key] = [names]
+                    hooks[tag].append(name)
+                else:  # marshmallow 4: {tag: [(many, kwargs), ...]}
+                    hooks[tag].extend((name, many, kwargs) for many, kwargs in entries)
         return hooks
+
+
+# per class made by SchemaMeta: its processors (name -> __marshmallow_hook__), as getattr sees them
+_VISIBLE: dict[type, dict[str, Any]] = {}
 
 
 class Schema(marshmallow.Schema, metaclass=SchemaMeta):

@@ -109,3 +109,52 @@ def test_a_field_class_that_copies_itself_another_way_is_copied_its_way():
     copy.deepcopy(WithCounted._declared_fields)
     assert Counted.copies == 1
     assert WithCounted().load({"name": "x"}) == {"name": "x"}
+
+
+def test_hooks_under_multiple_inheritance_as_marshmallow():
+    class Base(Schema):
+        @post_load
+        def shadowed(self, data, **kw):
+            return data
+
+        @pre_load
+        def kept(self, data, **kw):
+            return data
+
+    class Mixin:
+        def shadowed(self, data, **kw):  # first in the MRO: hides Base's hook
+            return data
+
+        @validates_schema
+        def mixed_in(self, data, **kw):
+            pass
+
+    class Both(Mixin, Base):
+        pass
+
+    class Child(Both):  # one base made by SchemaMeta: derived from Both's hooks
+        @post_load
+        def own(self, data, **kw):
+            return data
+
+    for cls in (Both, Child):
+        assert dict(cls._hooks) == dict(MarshmallowSchemaMeta.resolve_hooks(cls)), cls
+    assert "post_load" not in Both._hooks or Both._hooks["post_load"] == []
+    assert [n for n, _, _ in Child._hooks["post_load"]] == ["own"]
+    assert [n for n, _, _ in Child._hooks["validates_schema"]] == ["mixed_in"]
+
+
+def test_marshmallow_3_hook_configs_give_marshmallow_3_hooks():
+    """marshmallow 3 (pyproject admits >=3.20) keys a processor's config by (tag, many) and
+    lists the processors' names; resolve_hooks reads either shape."""
+
+    def processor(self, data, **kw):
+        return data
+
+    processor.__marshmallow_hook__ = {("post_load", False): {"pass_original": False}}
+
+    class Old(Schema):
+        b = processor
+        a = processor
+
+    assert Old._hooks[("post_load", False)] == ["a", "b"]
