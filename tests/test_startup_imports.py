@@ -35,3 +35,41 @@ def test_create_app_imports_none_of_the_lazy_modules():
 
 def test_mock_mode_imports_the_demo_data_generator_it_uses():
     assert imported_after_create_app("demo_data=True") == ["pandaprobe_fake.fake.demo_data"]
+
+
+RUN_MAIN = """
+import gc, sys
+gc.disable()  # as app.py and __main__.py do before importing the package
+from pandaprobe_fake import app, serve
+made = serve.create_server
+
+def create_server(*args, **kwargs):
+    server = made(*args, **kwargs)
+    def run():  # instead of serving: what the process looks like when it would start serving
+        print("serving", gc.isenabled(), gc.get_freeze_count() > 10000, flush=True)
+    server.run = run
+    return server
+
+serve.create_server = create_server
+try:
+    app.main(sys.argv[1:])
+except SystemExit as exit:
+    print("exit", exit.code, gc.isenabled(), flush=True)
+print("after", gc.isenabled(), flush=True)
+"""
+
+
+def run_main(*args: str) -> list[str]:
+    out = subprocess.run([sys.executable, "-c", RUN_MAIN, *args], capture_output=True, text=True,
+                         timeout=60)
+    return [line for line in out.stdout.splitlines() if not line.startswith("http://")]
+
+
+def test_the_collector_is_on_and_start_up_frozen_when_serving_begins():
+    assert run_main("--db", ":memory:", "--port", "0") == ["serving True True", "after True"]
+
+
+@pytest.mark.parametrize("args,code", [(("--port", "-1"), 2), (("--help",), 0),
+                                       (("--db", "/no/such/dir/x.db"), 1)])
+def test_the_collector_is_on_again_when_start_up_fails(args, code):
+    assert run_main(*args)[-2:] == [f"exit {code} True", "after True"]
