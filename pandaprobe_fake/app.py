@@ -11,23 +11,30 @@ option, each of which can also come from a PANDAPROBE_FAKE_* environment variabl
 
 from __future__ import annotations
 
-import errno
 import gc
-import logging
-import socket
-import sqlite3
-import sys
-import time
-from typing import Any, Mapping, NoReturn, Sequence
 
-from flask import Flask
+_collecting = gc.isenabled()
+gc.disable()  # while the modules below load (most of start-up, see main); then as it was
+try:
+    import errno
+    import logging
+    import socket
+    import sqlite3
+    import sys
+    import time
+    from typing import Any, Mapping, NoReturn, Sequence
 
-from pandaprobe_fake import UPSTREAM_VERSION, __version__, api, fake, openapi, ui, web
-from pandaprobe_fake.jsonio import FastJSONProvider
-from pandaprobe_fake.routing import LazyRule
-from pandaprobe_fake.settings import Settings, parse_command_line, settings_of
-from pandaprobe_fake.store import Store
-from pandaprobe_fake.stores.files import DatabaseFileError
+    from flask import Flask
+
+    from pandaprobe_fake import UPSTREAM_VERSION, __version__, api, fake, openapi, ui, web
+    from pandaprobe_fake.jsonio import FastJSONProvider
+    from pandaprobe_fake.routing import LazyRule
+    from pandaprobe_fake.settings import Settings, parse_command_line, settings_of
+    from pandaprobe_fake.store import Store
+    from pandaprobe_fake.stores.files import DatabaseFileError
+finally:
+    if _collecting:
+        gc.enable()
 
 log = logging.getLogger("pandaprobe_fake")
 
@@ -61,8 +68,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "pandaprobe-fake") -> No
     address it cannot bind) is one line on stderr and exit status 2 (options) or 1 (the rest),
     never a traceback.
 
-    Python's cyclic garbage collector is paused while the fake starts (the entry scripts,
-    app.py and __main__.py, pause it before they import the package): start-up allocates
+    Python's cyclic garbage collector is paused while the fake starts (also while this module's
+    imports load, and from before the package's own in app.py and __main__.py): start-up allocates
     ~75,000 long-lived objects and no garbage worth a pass, and the ~100 passes it would run
     cost ~10 ms, a tenth of the start.  What start-up made is then frozen (`gc.freeze`: later
     passes skip it) and the collector is on again before the first request is served, or

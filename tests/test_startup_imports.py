@@ -73,3 +73,11 @@ def test_the_collector_is_on_and_start_up_frozen_when_serving_begins():
                                        (("--db", "/no/such/dir/x.db"), 1)])
 def test_the_collector_is_on_again_when_start_up_fails(args, code):
     assert run_main(*args)[-2:] == [f"exit {code} True", "after True"]
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_importing_the_app_leaves_the_collector_as_it_was(before):
+    code = (f"import gc; {'' if before else 'gc.disable(); '}import pandaprobe_fake.app; "
+            "print(gc.isenabled())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.split() == [str(before)], out.stderr
