@@ -33,7 +33,9 @@ try:
     from pandaprobe_fake.store import Store
     from pandaprobe_fake.stores.files import DatabaseFileError
 finally:
-    if _collecting:
+    if _collecting:  # what the imports made joins the oldest generation (not one pass over it now)
+        gc.freeze()
+        gc.unfreeze()
         gc.enable()
 
 log = logging.getLogger("pandaprobe_fake")
