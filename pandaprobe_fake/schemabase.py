@@ -7,8 +7,9 @@ marshmallow's own.
   `@post_load`, ...) by walking `dir(cls)` and, for each of its ~100 names, the MRO's
   `__dict__`s through `try/except KeyError` (~6 ms in all).  `SchemaMeta.resolve_hooks` here
   finds the same hooks, in the same order (by name, as `dir` sorts): a class with one base made
-  here from that base's hooks and its own `__dict__`, any other in one pass over the MRO's
-  `__dict__`s.
+  here from that base's hooks (as they were when the base was made: a processor set on a class
+  afterwards is not seen by its subclasses) and its own `__dict__`, any other in one pass over
+  the MRO's `__dict__`s.
 - Each new schema object copies its class's fields (`copy.deepcopy(cls._declared_fields)`,
   each field by `copy.copy`, through `__reduce_ex__`).  The class's fields are kept in a
   `DeclaredFields` dict whose deep copy makes the same shallow copy of each field directly:
