@@ -13,9 +13,10 @@ import functools
 import json
 from typing import Any, Mapping
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, pre_dump, validates_schema
+from marshmallow import EXCLUDE, ValidationError, fields, post_load, pre_dump, validates_schema
 
 from pandaprobe_fake import jsonio
+from pandaprobe_fake.schemabase import Schema
 from pandaprobe_fake.fields import (COLUMN_LENGTH, FIELD_REQUIRED, NOT_A_LIST, NOT_AN_OBJECT, BodyDateTime, Choice, JsonObject,
                         JsonValue, ListBody, ListOf, NumberMap, QueryDateTime, QueryInt, QueryList,
                         QueryText, Stored, StoredChoice, StoredObject, StoredText, StoredTimestamp,

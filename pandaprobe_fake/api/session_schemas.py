@@ -4,8 +4,9 @@ SessionAnalyticsBucket, SessionDeleteResponse, as upstream names them)."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
+from pandaprobe_fake.schemabase import Schema
 from pandaprobe_fake.fields import (Choice, QueryBool, QueryDateTime, QueryInt, QueryList, QueryText,
                                     Timestamp)
 from pandaprobe_fake.schemas import GRANULARITIES, RequestSchema, SORT_ORDERS, TraceSchema, page_schema

@@ -4,8 +4,9 @@ answers (AnalyticsBucket, TokenCostBucket, TopModel, UserSummary, the batch coun
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import ValidationError, fields
 
+from pandaprobe_fake.schemabase import Schema
 from pandaprobe_fake.fields import (Choice, ListOf, QueryDateTime, QueryInt, Text, Timestamp,
                                     UUIDText)
 from pandaprobe_fake.schemas import GRANULARITIES, RequestSchema, page_schema

@@ -15,8 +15,9 @@ score, reason `Metric execution failed: <error>`) -- each for a `metric` and/or 
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import ValidationError, fields, validates_schema
 
+from pandaprobe_fake.schemabase import Schema
 from pandaprobe_fake import openapi, schemas
 from pandaprobe_fake import catalogue
 from pandaprobe_fake.fake.routes import blueprint, body

@@ -32,8 +32,9 @@ import uuid
 from http import HTTPStatus
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+from marshmallow import RAISE, ValidationError, fields, validates_schema
 
+from pandaprobe_fake.schemabase import Schema
 from pandaprobe_fake import schemas
 from pandaprobe_fake.api.evaluations.run_schemas import EvalRunSchema
 from pandaprobe_fake.api.evaluations.monitor_schemas import MonitorSchema

@@ -12,13 +12,11 @@ import logging
 import random
 import threading
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
 from werkzeug.wrappers import Request
 
-import pandaprobe_fake.fake.demo_data as demo_data
 from pandaprobe_fake.fake.judge import Judge
 from pandaprobe_fake.fake.ratelimit import RateLimit
 from pandaprobe_fake.settings import DEFAULT_JOURNAL_SIZE, Settings
@@ -134,18 +132,21 @@ def _json_or_none(raw: bytes | None) -> Any:
 # -- faults --------------------------------------------------------------------------------
 
 
-@dataclass
 class Fault:
-    status: int | None
-    method: str | None = None
-    path: str | None = None
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_ms: int = 0
-    times: int | None = 1
-    probability: float = 1.0
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    applied: int = 0
+    """A fault of `POST /_fake/faults`.  (A plain class, not a dataclass: a dataclass costs
+    ~0.5 ms of start-up to define.)"""
+
+    __slots__ = ("status", "method", "path", "body", "headers", "delay_ms", "times", "probability",
+                 "id", "applied")
+
+    def __init__(self, status: int | None, method: str | None = None, path: str | None = None,
+                 body: Any = None, headers: dict[str, str] | None = None, delay_ms: int = 0,
+                 times: int | None = 1, probability: float = 1.0, id: str | None = None,  # noqa: A002
+                 applied: int = 0):
+        self.status, self.method, self.path, self.body = status, method, path, body
+        self.headers = {} if headers is None else headers
+        self.delay_ms, self.times, self.probability, self.applied = delay_ms, times, probability, applied
+        self.id = str(uuid.uuid4()) if id is None else id
 
     @property
     def remaining(self) -> int | None:
@@ -217,19 +218,22 @@ class FakeState:
         self.rate_limit = RateLimit(settings.rate_limit) if settings.rate_limit else None
         self.project = settings.project
         self.seed = settings.seed
-        self.scores = demo_data.DEFAULT_SCORES if settings.scores is None else settings.scores
+        self.scores = settings.scores  # None: demo_data.DEFAULT_SCORES
         self.demo_anchor: int | None = None
         self.judge = Judge(settings.judge, settings.judge_delay)
 
     def load_demo(self) -> dict[str, Any]:
         """Load the demo data set.  With a seed, it is anchored at the clock's reading of the
         first load, so that every reset to it gives the very same data."""
+        import pandaprobe_fake.fake.demo_data as demo_data  # imported on first use (start-up)
+
         now = self.store.clock.now()
         if self.seed is not None:
             if self.demo_anchor is None:
                 self.demo_anchor = now
             now = self.demo_anchor
-        return demo_data.load(self.store, self.project, scores=self.scores, seed=self.seed, now=now)
+        scores = demo_data.DEFAULT_SCORES if self.scores is None else self.scores
+        return demo_data.load(self.store, self.project, scores=scores, seed=self.seed, now=now)
 
     def reset(self, seed: bool = False) -> None:
         """Back to an empty fake (or to the demo data): data, journal, faults, clock and

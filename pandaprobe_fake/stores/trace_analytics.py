@@ -8,7 +8,6 @@ buckets are `date_trunc` in UTC (ISO weeks start on Monday), the average latency
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 from pandaprobe_fake.stores.traces import _VISIBLE, finite
@@ -88,7 +87,8 @@ class TraceAnalyticsStore:
                     "p99_latency_ms": None}
             if latencies:
                 seconds = sorted(us / 1_000_000 for us in latencies)
-                item["avg_latency_ms"] = float(Fraction(sum(latencies), len(latencies) * 1000))
+                # int / int: Python rounds the exact quotient once (as float(Fraction(...)) did)
+                item["avg_latency_ms"] = sum(latencies) / (len(latencies) * 1000)
                 for name, fraction in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
                     item[f"{name}_latency_ms"] = percentile_cont(seconds, fraction) * 1000
             items.append(item)

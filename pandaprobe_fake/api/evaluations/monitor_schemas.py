@@ -5,8 +5,9 @@ fails on them with a 500)."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import ValidationError, fields
 
+from pandaprobe_fake.schemabase import Schema
 from pandaprobe_fake.api.evaluations import run_schemas
 from pandaprobe_fake.fields import (COLUMN_LENGTH, Choice, DateTimeText, JsonBool, JsonInt, JsonNumber,
                                     JsonObject, ListOf, NumberMap, QueryInt, Text, Timestamp, UUIDText)

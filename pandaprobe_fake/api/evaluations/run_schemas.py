@@ -4,8 +4,9 @@ MetricSummary, ProviderInfo, EvalRunTemplate), with the real server's field sent
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import ValidationError, fields
 
+from pandaprobe_fake.schemabase import Schema
 from pandaprobe_fake.fields import (COLUMN_LENGTH, NOT_AN_OBJECT, Choice, JsonNumber, QueryBool,
                                     ListOf, QueryInt, QueryText, Text, Timestamp, UUIDText)
 from pandaprobe_fake.schemas import RequestSchema, TRACE_STATUSES, page_schema

@@ -4,8 +4,9 @@ SessionComparisonItem, MetricSummary, as upstream names them)."""
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
+from pandaprobe_fake.schemabase import Schema
 from pandaprobe_fake.api.evaluations import run_schemas
 from pandaprobe_fake.fields import (Choice, QueryDateTime, QueryInt, QueryText, StoredObject, StoredText,
                                     StoredTimestamp, StoredUUID, Timestamp, UUIDText)
