@@ -10,6 +10,9 @@ from marshmallow.schema import SchemaMeta as MarshmallowSchemaMeta
 import pandaprobe_fake.app  # noqa: F401  (imports every schema module)
 from pandaprobe_fake.schemabase import Schema, SchemaMeta
 
+# the decorators' keyword for a collection processor: marshmallow 4's name, or 3's
+PASS_COLLECTION = "pass_collection" if "pass_collection" in post_dump.__code__.co_varnames else "pass_many"
+
 
 def subclasses(cls):
     for sub in cls.__subclasses__():
@@ -61,7 +64,7 @@ def test_overrides_inheritance_and_order_as_marshmallow():
         def a_second(self, data, **kw):
             return {**data, "log": [*data.get("log", []), "a_second"]}
 
-        @post_dump(pass_collection=True)
+        @post_dump(**{PASS_COLLECTION: True})
         def collection(self, data, many, **kw):
             return data
 
