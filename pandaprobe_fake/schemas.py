@@ -377,7 +377,7 @@ class RowSchema(Schema):
     A row that cannot be a key (a value that is a dict, or a float: 0.0 == -0.0) is dumped
     as usual."""
 
-    MEMO_ROWS = 2048
+    MEMO_ROWS = 1024
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
