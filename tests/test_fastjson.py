@@ -115,3 +115,27 @@ def test_random_bodies_read_as_the_standard_library_reads_them():
     for _ in range(3000):
         text = json.dumps(value(), ensure_ascii=rng.random() < 0.5)
         same_reading(text.encode("utf-8", "surrogatepass"))
+
+
+@pytest.mark.parametrize("setting,value", [("sort_keys", True), ("ensure_ascii", True), ("compact", False)])
+def test_other_settings_write_what_flasks_provider_writes(app, setting, value):
+    from flask.json.provider import DefaultJSONProvider
+
+    from pandaprobe_fake.jsonio import FastJSONProvider
+
+    ours, flasks = FastJSONProvider(app), DefaultJSONProvider(app)
+    for provider in (ours, flasks):
+        provider.sort_keys, provider.ensure_ascii, provider.compact = False, False, True
+        setattr(provider, setting, value)
+    data = {"b": 1, "a": ["ü", 2.5]}
+    expected = flasks.dumps(data, **({"separators": (",", ":")} if flasks.compact else {}))
+    assert ours.dumps(data) == expected
+    assert ours.dumps_bytes(data) == expected.encode("utf-8")
+
+
+def test_a_stored_json_value_at_the_top_reads_as_jsonb_gives_it():
+    from pandaprobe_fake.jsonio import jsonb_ordered, read_json
+
+    assert [repr(jsonb_ordered(v)) for v in (-0.0, 0.0, 1.5, -2.0, 1)] == ["0.0", "0.0", "1.5", "-2.0", "1"]
+    assert [repr(read_json(t)) for t in ("-0.0", "0", "1.25", '"x"', "{}", '{"bb": -0.0, "a": 1}')] == \
+        ["0.0", "0", "1.25", "'x'", "{}", "{'a': 1, 'bb': 0.0}"]

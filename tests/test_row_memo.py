@@ -174,3 +174,14 @@ def test_score_rows_that_compare_equal_are_written_alike_as_sqlite_hands_them_ba
                 if a == b:
                     assert repr(a) == repr(b), (column, a, b)
     store.close()
+
+
+def test_an_exact_key_row_is_remembered_as_it_is_and_a_dict_with_a_float_is_not():
+    from pandaprobe_fake.stores.scores import SCORE_FIELDS, ScoreRow
+
+    schema = schemas.TraceScoreSchema(many=True)
+    score = {**random_row(random.Random(17)), "created_at": 1.5}  # a float: no key for a dict
+    row = ScoreRow(score[c] for c in SCORE_FIELDS)
+    assert schema.dump([score]) == [plain(score)] and schema._remembered.cache_info().currsize == 0
+    assert schema.dump([row]) == [plain(score)] and schema._remembered.cache_info().currsize == 1
+    assert schema.dump([row]) == [plain(score)] and schema._remembered.cache_info().hits == 1

@@ -40,7 +40,6 @@ class ScoreRow(tuple):
     stored as an integer); SQLite never gives a bool.  (tests/test_row_memo.py holds this.)"""
 
     __slots__ = ()
-    COLUMNS = SCORE_FIELDS
     EXACT_KEY = True
 
     def get(self, column: str, default: Any = None) -> Any:
