@@ -280,6 +280,17 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         self._cache.clear()
         self._due_may_have_moved()
 
+    def notice_other_writes(self) -> None:
+        """Learn whether another process wrote to the file since this one last looked (its
+        change counter: one read of one row), dropping what is remembered if so and moving
+        `due_version` on.  Called before what is due is asked (trace_runs.advance_runs): that
+        comes before anything else in a request that would learn of it, so without this the
+        first answer after another process's write (a run it made, a monitor it made due)
+        came from stale memory."""
+        if self.path is not None:
+            with self.read() as conn:
+                self._fresh_cache(conn)
+
     def _due_may_have_moved(self) -> None:
         """After a write (its COMMIT) or a change learnt of: `due_version` moves on, one at a time."""
         with self._due_lock:

@@ -271,7 +271,7 @@ def check_browser_guards(environ: dict[str, Any]) -> None:
         if len(known) >= KNOWN_HOSTS:
             known.clear()
         known[host] = True
-    if environ["REQUEST_METHOD"] in SAFE_METHODS:
+    if environ["REQUEST_METHOD"].upper() in SAFE_METHODS:  # as request.method reads it (granian passes "get")
         return
     fetch_site = environ.get("HTTP_SEC_FETCH_SITE", "").strip().lower()
     if fetch_site and fetch_site not in SAME_ORIGIN_FETCH:

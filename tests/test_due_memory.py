@@ -1,7 +1,7 @@
 """What is due (the next run to move on, the next monitor to fire) is asked before every
 request and remembered until the store is written (Store.due_version): by this process at once,
-by another process on the same file as soon as this one learns of it (its next scoped
-request), and never lost under concurrent writes."""
+by another process on the same file from this one's next request (Store.notice_other_writes), and
+never lost under concurrent writes."""
 
 from __future__ import annotations
 
@@ -110,3 +110,30 @@ def test_writes_of_scores_and_projects_alone_leave_what_is_due_remembered(two):
     assert store.due_version == version
     make_trace(api)  # any other write may move it
     assert store.due_version > version
+
+
+def test_another_processs_run_moves_on_at_this_ones_first_request(two):
+    """Found in review: what is due was answered from memory before this process had learnt
+    of the other's writes (it learnt of them only later in the request, resolving the
+    project), so the first answer here showed the other's run still PENDING."""
+    here, there = two
+    here_api, there_api = Api(here.test_client(), key_headers("p")), Api(there.test_client(), key_headers("p"))
+    assert here_api.get("/evaluations/trace-runs").status_code == 200  # remembers: nothing is due
+    make_trace(there_api)
+    run = there_api.post("/evaluations/trace-runs", json={"metrics": ["coherence"], "filters": {}})
+    assert run.status_code == 202 and run.get_json()["status"] == "PENDING"
+    answer = here_api.get(f"/evaluations/trace-runs/{run.get_json()['id']}").get_json()
+    assert answer["status"] == "COMPLETED"
+
+
+def test_another_processs_monitor_fires_at_this_ones_first_request(two):
+    here, there = two
+    here_api, there_api = Api(here.test_client(), key_headers("p")), Api(there.test_client(), key_headers("p"))
+    assert here.test_client().get("/health").status_code == 200  # remembers: nothing is due
+    make_trace(there_api)
+    monitor = there_api.post("/evaluations/monitors", json={
+        "name": "m", "target_type": "TRACE", "metrics": ["coherence"], "cadence": "every_6h",
+        "only_if_changed": False}).get_json()
+    assert here.test_client().post("/_fake/clock", json={"advance_seconds": 6 * 3600}).status_code == 200
+    runs = here_api.get(f"/evaluations/monitors/{monitor['id']}/runs").get_json()["items"]
+    assert [run["created_at"] for run in runs] == ["2026-03-01T16:00:00+00:00"]

@@ -320,6 +320,24 @@ def test_cross_site_requests_cannot_change_state(client, api, headers):
     assert client.get(SCORES, headers={**key_headers(), **headers}).status_code == 200  # reads pass
 
 
+def test_a_read_whose_method_arrives_in_lower_case_is_a_read(client, api):
+    """granian hands the request line's method to the app as sent ("get"), where waitress
+    refuses it and the test client writes "GET"; werkzeug and the routes read it as GET, and so
+    does the cross-site guard (found in review: it read the raw environ value, refusing a
+    cross-site `get` with a 403 that a `GET` does not get)."""
+    api.score()
+    for method in ("get", "Get", "head", "options"):
+        response = client.get(SCORES, headers={**key_headers(), "Sec-Fetch-Site": "cross-site"},
+                              environ_overrides={"REQUEST_METHOD": method})
+        assert response.status_code != 403, method
+    response = client.get(SCORES, headers={**key_headers(), "Sec-Fetch-Site": "cross-site"},
+                          environ_overrides={"REQUEST_METHOD": "get"})
+    assert response.status_code == 200 and response.get_json()["total"] == 1
+    refused = client.post(SCORES, headers={**key_headers(), "Sec-Fetch-Site": "cross-site"}, json={},
+                          environ_overrides={"REQUEST_METHOD": "post"})
+    assert refused.status_code == 403
+
+
 def test_same_origin_and_non_browser_requests_change_state(client, api):
     for headers in ({}, {"Origin": "http://localhost"}, {"Sec-Fetch-Site": "same-origin"},
                     {"Sec-Fetch-Site": "none"}):

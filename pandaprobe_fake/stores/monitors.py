@@ -151,8 +151,8 @@ class MonitorStore:
 
     def next_monitor_due(self) -> int | None:
         """The earliest next_run_at of an ACTIVE monitor, any project (ix_monitors_due).
-        Asked before every request: answered from memory until the store is written
-        (Store.due_version)."""
+        Asked before every request: answered from memory until the store is written, here
+        or by another process on its file (Store.due_version; Store.notice_other_writes)."""
         writes = self.due_version  # read before the query: a write during it makes this stale at once
         seen, due = self._next_monitor_due
         if seen == writes:

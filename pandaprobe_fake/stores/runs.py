@@ -62,7 +62,7 @@ class RunStore:
     """The evaluation-run queries of store.Store."""
 
     # `next_due` is asked before every request: it answers from memory until the store is
-    # written (Store.due_version).
+    # written, here or by another process on its file (Store.due_version; Store.notice_other_writes).
     _next_due: tuple[int, int | None] = (-1, None)
 
     def _run(self, cur: sqlite3.Cursor, row: tuple) -> dict[str, Any]:

@@ -33,8 +33,10 @@ def advance_runs() -> None:
     /health says unhealthy, a write is refused with its 503 -- rather than every request
     failing here."""
     try:
-        scheduler.fire_due(store(), state())
-        runner.advance(store(), state().judge)
+        the_store = store()
+        the_store.notice_other_writes()  # another process's writes may have made something due
+        scheduler.fire_due(the_store, state())
+        runner.advance(the_store, state().judge)
     except StoreUnavailable:
         pass
 
