@@ -113,3 +113,24 @@ def test_unicode_over_the_wire(live_server_factory, tmp_path):
     assert created.status_code == 201
     assert "名前 🐼".encode() in created.content  # not \u-escaped, like the real server
     assert http.get(f"{server.url}{SCORES}?name=名前 🐼").json()["total"] == 1
+
+
+@pytest.mark.parametrize("server_name", ["waitress", "granian"])
+def test_the_journal_keeps_each_body_as_received_over_the_wire(live_server_factory, tmp_path, server_name):
+    """A request without a body, with one, and with a chunked one (waitress turns it into a
+    Content-Length, granian keeps the Transfer-Encoding): the journal shows each as sent."""
+    from pandaprobe_fake.granian_server import available
+
+    if server_name == "granian" and not available():
+        pytest.skip("granian is not installed")
+    server = live_server_factory("--db", str(tmp_path / "j.db"), "--server", server_name, "--quiet")
+    http = server.session(key_headers())
+    body = {"trace_id": str(uuid.uuid4()), "name": "chunked", "value": "0.5"}
+    assert http.get(f"{server.url}{SCORES}?limit=1").status_code == 200
+    assert http.post(f"{server.url}{SCORES}", json={**body, "name": "plain"}).status_code == 201
+    chunks = iter([json.dumps(body)[:10].encode(), json.dumps(body)[10:].encode()])
+    sent = http.post(f"{server.url}{SCORES}", data=chunks, headers={"Content-Type": "application/json"})
+    assert sent.status_code == 201, sent.text
+    entries = server.session().get(f"{server.url}/_fake/requests").json()["items"]
+    assert [(e["method"], e["body"]) for e in entries] == [
+        ("GET", None), ("POST", {**body, "name": "plain"}), ("POST", body)]

@@ -14,8 +14,10 @@ from pandaprobe_fake.fake.state import RAW_KEYS, Fault, is_control_path, state
 from pandaprobe_fake.web import INTERNAL
 
 
-# Content-Length values of a request without a body, as werkzeug reads them (no stream is read
-# unless the server says it ends the stream itself, `wsgi.input_terminated`).
+# Content-Length values of a request without a body.  Without one and without Transfer-Encoding
+# an HTTP/1.1 request has no body: werkzeug reads nothing (or, when the server ends the stream
+# itself, `wsgi.input_terminated` as waitress and granian do, an empty stream).  waitress turns
+# a chunked body into a Content-Length; granian keeps the Transfer-Encoding header.
 EMPTY_LENGTHS = (None, "", "0")
 DEMO_PAGE = "ui"  # the blueprint of the demo page (ui/common.py): its pages and static files
 
@@ -67,7 +69,7 @@ def after(response: Response) -> Response:
     if fake.journal.size <= 0:
         return response
     environ = req.environ
-    if environ.get("CONTENT_LENGTH") in EMPTY_LENGTHS and not environ.get("wsgi.input_terminated"):
+    if environ.get("CONTENT_LENGTH") in EMPTY_LENGTHS and "HTTP_TRANSFER_ENCODING" not in environ:
         body = b""  # what get_data gives for a request without a body, without reading
     else:
         try:
