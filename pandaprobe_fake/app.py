@@ -47,6 +47,8 @@ class App(Flask):
     on every call (`inspect.iscoroutinefunction`, six times a request); the fake's are all
     plain functions, and a function's kind does not change."""
 
+    MAX_SYNCED = 1024  # the fake's views and hooks are a few hundred
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._synced: dict[Any, Any] = {}
@@ -55,7 +57,9 @@ class App(Flask):
         try:
             return self._synced[func]
         except KeyError:
-            synced = self._synced[func] = super().ensure_sync(func)
+            synced = super().ensure_sync(func)
+            if len(self._synced) < self.MAX_SYNCED:  # a callable made per request is not kept
+                self._synced[func] = synced
             return synced
         except TypeError:  # not hashable
             return super().ensure_sync(func)

@@ -62,3 +62,11 @@ def test_ensure_sync_is_flasks_answer_remembered(app):
         if flask_app is plain:
             expected = outcome
     assert outcome == expected
+
+
+def test_ensure_sync_keeps_a_bounded_memory(app):
+    made = [lambda n=n: n for n in range(app.MAX_SYNCED + 100)]  # e.g. one callable a request
+    for func in made:
+        assert app.ensure_sync(func) is func
+    assert len(app._synced) == app.MAX_SYNCED
+    assert app.ensure_sync(made[-1])() == app.MAX_SYNCED + 99
