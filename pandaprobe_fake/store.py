@@ -137,10 +137,11 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         # Bumped after every write transaction that may change what is due (all but writes of
         # scores or projects alone), and when the store learns that another process wrote or
         # is told to forget (clear_caches): what is due can be remembered until it moves
-        # (stores/runs.py's `next_due`, stores/monitors.py's `next_monitor_due`, asked before
-        # every request).
+        # (`remembered_due`: stores/runs.py's `next_due`, stores/monitors.py's
+        # `next_monitor_due`, asked before every request).
         self.due_version = 0
         self._due_lock = threading.Lock()
+        self._due_memory: dict[str, tuple[int, int | None]] = {}  # remembered_due: name -> (version, due)
         try:
             with self._connection() as conn:
                 migrations.upgrade(conn, SCHEMA, self.path or ":memory:")
@@ -290,6 +291,18 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         if self.path is not None:
             with self.read() as conn:
                 self._fresh_cache(conn)
+
+    def remembered_due(self, name: str, sql: str) -> int | None:
+        """The answer of `sql` (one value: the earliest time something is due), remembered
+        under `name` until `due_version` moves."""
+        version = self.due_version  # read before the query: a write during it makes this stale at once
+        seen, due = self._due_memory.get(name, (-1, None))
+        if seen == version:
+            return due
+        with self.read() as conn:
+            due = conn.execute(sql).fetchone()[0]
+        self._due_memory[name] = (version, due)
+        return due
 
     def _due_may_have_moved(self) -> None:
         """After a write (its COMMIT) or a change learnt of: `due_version` moves on, one at a time."""

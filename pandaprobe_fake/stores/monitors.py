@@ -147,21 +147,12 @@ class MonitorStore:
 
     # -- the scheduler's side (api/evaluations/scheduler.py) ---------------------------------
 
-    _next_monitor_due: tuple[int, int | None] = (-1, None)
-
     def next_monitor_due(self) -> int | None:
         """The earliest next_run_at of an ACTIVE monitor, any project (ix_monitors_due).
-        Asked before every request: answered from memory until the store is written, here
-        or by another process on its file (Store.due_version; Store.notice_other_writes)."""
-        writes = self.due_version  # read before the query: a write during it makes this stale at once
-        seen, due = self._next_monitor_due
-        if seen == writes:
-            return due
-        with self.read() as conn:
-            due = conn.execute("SELECT MIN(next_run_at) FROM monitors "
-                               "WHERE status = 'ACTIVE' AND next_run_at IS NOT NULL").fetchone()[0]
-        self._next_monitor_due = (writes, due)
-        return due
+        Asked before every request: remembered until what is due may have moved
+        (Store.remembered_due)."""
+        return self.remembered_due("monitors", "SELECT MIN(next_run_at) FROM monitors "
+                                               "WHERE status = 'ACTIVE' AND next_run_at IS NOT NULL")
 
     def due_monitors(self, now: int) -> list[dict[str, Any]]:
         """The ACTIVE monitors whose next_run_at is at or before `now`, earliest first."""

@@ -61,10 +61,6 @@ MAX_COUNT = 1 << 62  # a count no session reaches, inside SQLite's integers
 class RunStore:
     """The evaluation-run queries of store.Store."""
 
-    # `next_due` is asked before every request: it answers from memory until the store is
-    # written, here or by another process on its file (Store.due_version; Store.notice_other_writes).
-    _next_due: tuple[int, int | None] = (-1, None)
-
     def _run(self, cur: sqlite3.Cursor, row: tuple) -> dict[str, Any]:
         return self._decode(_row(cur, row), RUN_JSON)
 
@@ -271,16 +267,10 @@ class RunStore:
     # -- the runner's side ------------------------------------------------------------------
 
     def next_due(self) -> int | None:
-        """The earliest fake-clock time at which an unfinished run moves on, or None."""
-        writes = self.due_version  # read before the query: a write during it makes this stale at once
-        seen, due = self._next_due
-        if seen == writes:
-            return due
-        with self.read() as conn:
-            due = conn.execute("SELECT MIN(CASE status WHEN 'PENDING' THEN running_at ELSE due_at END) "
-                               "FROM eval_runs WHERE status IN ('PENDING', 'RUNNING')").fetchone()[0]
-        self._next_due = (writes, due)
-        return due
+        """The earliest fake-clock time at which an unfinished run moves on, or None.  Asked
+        before every request: remembered until what is due may have moved (Store.remembered_due)."""
+        return self.remembered_due("runs", "SELECT MIN(CASE status WHEN 'PENDING' THEN running_at "
+                                           "ELSE due_at END) FROM eval_runs WHERE status IN ('PENDING', 'RUNNING')")
 
     def unfinished_runs(self) -> list[dict[str, Any]]:
         with self.read() as conn:
