@@ -24,11 +24,8 @@ from flask.json.provider import DefaultJSONProvider
 
 class FastJSONProvider(DefaultJSONProvider):
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        if not kwargs and not self.sort_keys and not self.ensure_ascii and self.compact:
-            try:
-                return orjson.dumps(obj).decode()
-            except TypeError:  # orjson.JSONEncodeError is a TypeError
-                pass
+        if not kwargs:
+            return self.dumps_bytes(obj).decode("utf-8")
         return self._dumps(obj, **kwargs)
 
     def dumps_bytes(self, obj: Any) -> bytes:
@@ -37,7 +34,7 @@ class FastJSONProvider(DefaultJSONProvider):
         if not self.sort_keys and not self.ensure_ascii and self.compact:
             try:
                 return orjson.dumps(obj)
-            except TypeError:
+            except TypeError:  # orjson.JSONEncodeError is a TypeError
                 pass
         return self._dumps(obj).encode("utf-8")
 

@@ -458,7 +458,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
         return " AND ".join(clauses), params
 
     def list_scores(self, project_id: str, filters: dict[str, Any], limit: int,
-                    offset: int) -> tuple[list[dict[str, Any]], int]:
+                    offset: int) -> tuple[list[ScoreRow], int]:
         where, params = self._where(project_id, filters)
         # The page is read newest first through the index that fits the filters best, which
         # SQLite cannot tell without statistics:
@@ -481,7 +481,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
             else:
                 total = conn.execute(f"SELECT COUNT(*) FROM trace_scores WHERE {where}",
                                      params).fetchone()[0]
-            items: list[dict[str, Any]] = []
+            items: list[ScoreRow] = []
             if offset < total:
                 cur = conn.execute(
                     f"{SELECT_SCORE_ROWS} WHERE {page_where} ORDER BY {order} LIMIT ? OFFSET ?",
@@ -489,7 +489,7 @@ class Store(TraceStore, TraceAnalyticsStore, RunStore, SessionStore, SessionScor
                 items = list(map(ScoreRow, cur.fetchall()))
         return items, total
 
-    def latest_scores_for_trace(self, project_id: str, trace_id: str) -> list[dict[str, Any]]:
+    def latest_scores_for_trace(self, project_id: str, trace_id: str) -> list[ScoreRow]:
         """The newest score of each metric name of one trace, ordered by name: one seek in
         ix_scores_project_trace per metric, however many times each was scored."""
         with self.read() as conn:

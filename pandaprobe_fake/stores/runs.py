@@ -15,6 +15,7 @@ import sqlite3
 from typing import Any, Iterable
 
 from pandaprobe_fake.stores import UnknownFilter
+from pandaprobe_fake.stores.scores import SELECT_SCORE_ROWS, ScoreRow
 from pandaprobe_fake.stores.traces import SPAN_COLUMNS, SPAN_JSON, TRACE_COLUMNS, TRACE_JSON, _json
 from pandaprobe_fake.stores.traces import row_dict as _row
 
@@ -129,10 +130,8 @@ class RunStore:
         """A deleted monitor's runs stay, with monitor_id null (BEHAVIOR.md)."""
         conn.execute("UPDATE eval_runs SET monitor_id = NULL WHERE monitor_id = ?", (monitor_id,))
 
-    def run_scores(self, project_id: str, run_id: str) -> list[dict[str, Any]]:
+    def run_scores(self, project_id: str, run_id: str) -> list[ScoreRow]:
         """The trace scores a run wrote, newest first (last target, last metric first)."""
-        from pandaprobe_fake.stores.scores import SELECT_SCORE_ROWS, ScoreRow
-
         with self.read() as conn:
             rows = conn.execute(f"{SELECT_SCORE_ROWS} WHERE project_id = ? AND eval_run_id = ? "
                                 f"ORDER BY created_at DESC, seq DESC", (project_id, run_id)).fetchall()
